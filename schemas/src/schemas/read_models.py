@@ -1,0 +1,111 @@
+"""Read models other services may read (read-only) through the typed classes here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from schemas.envelope import Contract, UtcDatetime
+
+
+class TenantState(StrEnum):
+    """Where a tenant is in onboarding; the last three are final."""
+
+    PROVISIONED = "provisioned"
+    ONBOARDED = "onboarded"
+    VERIFICATION_FAILED = "verification_failed"
+    REJECTED = "rejected"
+
+    @property
+    def final(self) -> bool:
+        """Whether onboarding has ended for this tenant."""
+        return self is not TenantState.PROVISIONED
+
+
+class TenantView(Contract):
+    """One tenant as onboarding sees it (collection `onboarding_tenants`, key: slug)."""
+
+    slug: str
+    display_name: str = ""
+    contact_email: str = ""
+    plan: str = ""
+    cohort: str
+    webhook_url: str = ""
+    state: TenantState
+    request_id: str
+    requested_at: UtcDatetime
+    provisioned_at: UtcDatetime | None = None
+    verified_at: UtcDatetime | None = None
+    attempts: int = 0
+    last_status_code: int | None = None
+    failure_reason: str | None = None
+    time_to_first_verify_s: float | None = None
+    problems: tuple[str, ...] = ()
+
+
+class CohortView(Contract):
+    """Onboarding metrics of one cohort (collection `onboarding_cohorts`, key: cohort name)."""
+
+    cohort: str
+    states: dict[str, TenantState] = Field(default_factory=dict, description="slug -> latest state")
+    ttfv_s: dict[str, float] = Field(default_factory=dict, description="slug -> time-to-first-verify")
+    updated_at: UtcDatetime | None = None
+
+    @property
+    def requested(self) -> int:
+        """Tenants the cohort has heard of (provisioned or rejected)."""
+        return len(self.states)
+
+    def count(self, *states: TenantState) -> int:
+        """How many tenants are in any of `states`."""
+        return sum(1 for s in self.states.values() if s in states)
+
+    @property
+    def provisioned(self) -> int:
+        """Tenants provisioned, whatever happened to their webhook since."""
+        return self.count(TenantState.PROVISIONED, TenantState.ONBOARDED, TenantState.VERIFICATION_FAILED)
+
+    @property
+    def verified(self) -> int:
+        """Tenants whose webhook was verified (onboarded)."""
+        return self.count(TenantState.ONBOARDED)
+
+    @property
+    def failed(self) -> int:
+        """Tenants rejected or whose webhook failed verification."""
+        return self.count(TenantState.REJECTED, TenantState.VERIFICATION_FAILED)
+
+    @property
+    def pending(self) -> int:
+        """Tenants provisioned whose verification has not ended yet."""
+        return self.count(TenantState.PROVISIONED)
+
+    @property
+    def failure_rate(self) -> float:
+        """Failed over requested; 0 for an empty cohort."""
+        return self.failed / self.requested if self.requested else 0.0
+
+    def ttfv_percentile(self, q: float) -> float | None:
+        """Time-to-first-verify at quantile `q` (nearest rank), or None before any verification."""
+        values = sorted(self.ttfv_s.values())
+        if not values:
+            return None
+        rank = max(1, min(len(values), -(-int(q * 100) * len(values) // 100)))
+        return values[rank - 1]
+
+    @property
+    def summary(self) -> dict[str, float | int | str | None]:
+        """The cohort's metrics as plain values (for tables, JSON and the portal)."""
+        return {
+            "cohort": self.cohort,
+            "requested": self.requested,
+            "provisioned": self.provisioned,
+            "verified": self.verified,
+            "failed": self.failed,
+            "pending": self.pending,
+            "failure_rate": round(self.failure_rate, 4),
+            "ttfv_p50_s": self.ttfv_percentile(0.50),
+            "ttfv_p95_s": self.ttfv_percentile(0.95),
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }

@@ -1,0 +1,11 @@
+"""Kafka topic names: one per context and direction; each has a `<topic>.dlq` twin."""
+
+from typing import Final
+
+TENANT_INTAKE: Final = "tenant.intake.v1"
+TENANT_EVENTS: Final = "tenant.events.v1"
+
+
+def dlq(topic: str) -> str:
+    """Return the dead-letter topic of `topic`."""
+    return f"{topic}.dlq"
