@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 from pydantic import Field
@@ -50,6 +51,7 @@ class CohortView(Contract):
     cohort: str
     states: dict[str, TenantState] = Field(default_factory=dict, description="slug -> latest state")
     ttfv_s: dict[str, float] = Field(default_factory=dict, description="slug -> time-to-first-verify")
+    reasons: dict[str, str] = Field(default_factory=dict, description="slug -> why it failed")
     updated_at: UtcDatetime | None = None
 
     @property
@@ -91,7 +93,7 @@ class CohortView(Contract):
         values = sorted(self.ttfv_s.values())
         if not values:
             return None
-        rank = max(1, min(len(values), -(-int(q * 100) * len(values) // 100)))
+        rank = min(len(values), max(1, math.ceil(q * len(values))))
         return values[rank - 1]
 
     @property

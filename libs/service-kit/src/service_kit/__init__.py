@@ -1,0 +1,1 @@
+"""What every Trust Portal service needs once: settings, logs, traces, broker, Mongo, idempotency."""

@@ -1,0 +1,1 @@
+"""Onboarding service: partner cohorts, signed webhook verification, cohort metrics."""

@@ -1,0 +1,62 @@
+"""Onboarding's collections: onboarding_tenants and onboarding_cohorts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+
+from onboarding.domain import TenantRecord
+from schemas.read_models import CohortView, TenantState
+from service_kit.mongo import Doc, ProjectionStore
+
+TENANTS = "onboarding_tenants"
+COHORTS = "onboarding_cohorts"
+
+
+def tenant_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[TenantRecord]:
+    """Tenants keyed by slug."""
+    return ProjectionStore(client[db][TENANTS], TenantRecord)
+
+
+def cohort_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[CohortView]:
+    """Cohort metrics keyed by cohort name."""
+    return ProjectionStore(client[db][COHORTS], CohortView)
+
+
+async def ensure_indexes(client: AsyncMongoClient[Doc], db: str) -> None:
+    """Indexes the onboarding queries need."""
+    await client[db][TENANTS].create_index("cohort")
+    await client[db][TENANTS].create_index("request_id")
+    await client[db][TENANTS].create_index([("state", 1), ("lease_until", 1)])
+
+
+def _due(now: datetime) -> Doc:
+    return {"state": TenantState.PROVISIONED.value, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
+
+
+class VerificationLeases:
+    """Claims of tenants awaiting webhook verification, so one worker verifies each at a time."""
+
+    def __init__(self, collection: AsyncCollection[Doc], lease: timedelta) -> None:
+        self.collection = collection
+        self.lease = lease
+
+    async def claim(self, slug: str, now: datetime) -> tuple[TenantRecord, int] | None:
+        """Take the lease on `slug` if it awaits verification and nobody holds it."""
+        doc = await self.collection.find_one_and_update(
+            {"_id": slug, **_due(now)},
+            {"$set": {"lease_until": now + self.lease}, "$inc": {"_rev": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return (TenantRecord.model_validate(doc), int(doc["_rev"])) if doc else None
+
+    async def due(self, now: datetime, *, limit: int = 500) -> list[str]:
+        """Slugs awaiting verification with no live lease (after a crash or a restart)."""
+        return [doc["_id"] async for doc in self.collection.find(_due(now), {"_id": 1}, limit=limit)]
+
+
+def leases(client: AsyncMongoClient[Doc], db: str, lease: timedelta) -> VerificationLeases:
+    """Verification leases on the tenants collection."""
+    return VerificationLeases(client[db][TENANTS], lease)

@@ -1,0 +1,301 @@
+"""trust-portal-onboard: onboard a cohort from a CSV and follow it live; read a cohort's status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from opentelemetry import trace
+from rich.console import Console
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from onboarding import batch
+from onboarding.adapters import mongo as mongo_adapter
+from onboarding.domain import Rules, TenantRecord
+from onboarding.settings import OnboardingSettings
+from onboarding.ssrf import UrlPolicy
+from schemas import topics
+from schemas.read_models import CohortView, TenantState
+from service_kit.broker import build_broker, publish_event
+from service_kit.logging import configure_logging
+from service_kit.mongo import Doc, build_mongo
+from service_kit.tracing import build_tracer_provider
+
+app = typer.Typer(
+    help="Onboard partner cohorts to Trust Portal and follow their progress.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+PENDING = "pending"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class TenantLine:
+    """One tenant as the summary shows it."""
+
+    tenant: str
+    line: int | None
+    state: str
+    attempts: int | None = None
+    ttfv_s: float | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "tenant": self.tenant, "line": self.line, "state": self.state, "attempts": self.attempts,
+            "time_to_first_verify_s": self.ttfv_s, "reason": self.reason or None,
+        }
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@app.command("batch")
+def batch_command(
+    path: Annotated[Path, typer.Argument(help="CSV: rows of tenant,webhook, or a header naming columns.")],
+    cohort: Annotated[str, typer.Option(help="Cohort for every row (default: the rows' cohort column, else the file name).")] = "",
+    plan: Annotated[str, typer.Option(help="Plan for rows that name none.")] = "standard",
+    timeout: Annotated[float, typer.Option(help="Seconds to follow progress before giving up.")] = 300.0,
+    follow: Annotated[bool, typer.Option(help="Follow progress until every tenant is final.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")] = False,
+) -> None:
+    """Publish a cohort from a CSV to the intake topic, then follow it live; exit 0 only when all verified."""
+    settings = OnboardingSettings()
+    configure_logging("onboarding-cli", level="WARNING", json=True)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _fail(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise _fail(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        roster = batch.parse_roster(text)
+    except batch.RosterError as exc:
+        raise _fail(f"{path}: {exc}") from None
+    default_cohort = cohort or (path.stem if not any(r.cohort for r in roster.rows) else "")
+    now = datetime.now(UTC)
+    requests = [batch.to_request(r, cohort=default_cohort, plan=plan, now=now) for r in roster.rows]
+    rules = Rules(plans=settings.plans, urls=UrlPolicy(allow_hosts=frozenset(settings.webhook_allow_hosts)))
+    requests = batch.check(roster, requests, rules)
+    for warning in roster.warnings:
+        err.print(f"[yellow]warning:[/] {path}: {warning}")
+    for error in roster.errors:
+        err.print(f"[red]{path}:{error.line}:[/] {error.tenant or '(no tenant)'}: {error.reason}")
+    code = asyncio.run(_run(settings, roster, requests, timeout=timeout, follow=follow, as_json=as_json))
+    raise typer.Exit(code)
+
+
+async def _run(
+    settings: OnboardingSettings,
+    roster: batch.Roster,
+    requests: list[Any],
+    *,
+    timeout: float,
+    follow: bool,
+    as_json: bool,
+) -> int:
+    tracer_provider = build_tracer_provider("onboarding-cli")
+    tracer = tracer_provider.get_tracer("onboarding.cli")
+    broker, _ = build_broker(settings, group="onboarding-cli", tracer_provider=tracer_provider)
+    mongo = build_mongo(settings)
+    lines = {r.tenant: r.line for r in roster.rows}
+    try:
+        with tracer.start_as_current_span("onboard.batch", attributes={"batch.size": len(requests)}):
+            try:
+                await broker.connect()
+                for request in requests:
+                    await publish_event(broker, request, topic=settings.topic(topics.TENANT_INTAKE))
+            except Exception as exc:
+                err.print(f"[bold red]error:[/] cannot publish to Kafka at {settings.kafka_bootstrap}: {exc}")
+                return EXIT_USAGE
+        if not as_json:
+            err.print(f"published {len(requests)} request(s) to {settings.topic(topics.TENANT_INTAKE)}")
+        cohorts = sorted({r.data.cohort for r in requests})
+        slugs = [r.data.slug for r in requests]
+        results = await _follow(settings, mongo, cohorts, slugs, timeout=timeout, live=not as_json and follow) if follow and slugs else {}
+        summary = await _summarise(settings, mongo, slugs, results, lines)
+    finally:
+        await broker.stop()
+        await mongo.close()
+        tracer_provider.shutdown()
+    for error in roster.errors:
+        summary.append(TenantLine(error.tenant, error.line, "invalid", reason=error.reason))
+    summary.sort(key=lambda t: (t.line or 0, t.tenant))
+    all_verified = bool(summary) and all(t.state == TenantState.ONBOARDED for t in summary)
+    if as_json:
+        counts: dict[str, int] = {}
+        for t in summary:
+            counts[t.state] = counts.get(t.state, 0) + 1
+        print(json.dumps({"ok": all_verified, "counts": counts, "tenants": [t.as_dict() for t in summary]}, indent=2))
+    else:
+        _print_summary(summary)
+    return EXIT_OK if all_verified else EXIT_FAILED
+
+
+async def _follow(
+    settings: OnboardingSettings, mongo: Any, cohorts: list[str], slugs: list[str], *, timeout: float, live: bool
+) -> dict[str, str]:
+    """Poll the cohort projections until every slug is final or the timeout passes."""
+    store = mongo_adapter.cohort_store(mongo, settings.mongo_db)
+    deadline = time.monotonic() + timeout
+    states: dict[str, str] = dict.fromkeys(slugs, PENDING)
+    progress = Progress(
+        TextColumn("[bold]onboarding"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), console=err, transient=False,
+    )
+    task = progress.add_task("", total=len(slugs))
+    display = Live(progress, console=err, refresh_per_second=8, transient=False) if live else None
+    if display:
+        display.start()
+    try:
+        while True:
+            views = await store.find({"_id": {"$in": cohorts}})
+            merged: dict[str, TenantState] = {}
+            for view in views:
+                merged.update(view.states)
+            for slug in slugs:
+                states[slug] = merged.get(slug, PENDING)
+            done = sum(1 for s in states.values() if s not in (PENDING, TenantState.PROVISIONED))
+            if display:
+                progress.update(task, completed=done, description=_describe(states))
+                display.update(_live_view(progress, states) if len(slugs) <= 25 else progress)
+            if done == len(slugs) or time.monotonic() >= deadline:
+                return states
+            await asyncio.sleep(0.25)
+    finally:
+        if display:
+            display.stop()
+
+
+def _describe(states: dict[str, str]) -> str:
+    counts: dict[str, int] = {}
+    for state in states.values():
+        counts[state] = counts.get(state, 0) + 1
+    return "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+
+
+_STYLE = {
+    TenantState.ONBOARDED: "green", TenantState.VERIFICATION_FAILED: "red", TenantState.REJECTED: "red",
+    "invalid": "red", PENDING: "dim", TenantState.PROVISIONED: "yellow",
+}
+
+
+def _live_view(progress: Progress, states: dict[str, str]) -> Table:
+    grid = Table.grid()
+    grid.add_row(progress)
+    table = Table(show_header=True, header_style="bold", box=None)
+    table.add_column("tenant")
+    table.add_column("state")
+    for slug, state in states.items():
+        table.add_row(slug, f"[{_STYLE.get(state, '')}]{state}[/]")
+    grid.add_row(table)
+    return grid
+
+
+async def _summarise(
+    settings: OnboardingSettings, mongo: Any, slugs: list[str], states: dict[str, str], lines: dict[str, int]
+) -> list[TenantLine]:
+    tenants = mongo_adapter.tenant_store(mongo, settings.mongo_db)
+    cohorts = mongo_adapter.cohort_store(mongo, settings.mongo_db)
+    records: dict[str, TenantRecord] = {t.slug: t for t in await tenants.find({"_id": {"$in": slugs}})}
+    reasons: dict[str, str] = {}
+    for view in await cohorts.find({"states": {"$exists": True}}):
+        reasons.update({k: v for k, v in view.reasons.items() if k in states})
+    summary = []
+    for slug in slugs:
+        record = records.get(slug)
+        state = str(states.get(slug, PENDING))
+        if state == TenantState.PROVISIONED:
+            state = "timed out" if states else state
+        summary.append(
+            TenantLine(
+                slug, lines.get(slug), state,
+                attempts=record.attempts if record else None,
+                ttfv_s=record.time_to_first_verify_s if record else None,
+                reason=reasons.get(slug, "") or (record.failure_reason or "" if record else ""),
+            )
+        )
+    return summary
+
+
+def _print_summary(summary: list[TenantLine]) -> None:
+    table = Table(title="Cohort summary", header_style="bold")
+    for name, justify in (("line", "right"), ("tenant", "left"), ("state", "left"), ("attempts", "right"),
+                          ("time to first verify", "right"), ("reason", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for t in summary:
+        table.add_row(
+            str(t.line or ""), t.tenant, f"[{_STYLE.get(t.state, 'red')}]{t.state}[/]",
+            "" if t.attempts is None else str(t.attempts),
+            "" if t.ttfv_s is None else f"{t.ttfv_s:.3f} s", t.reason,
+        )
+    Console().print(table)
+    verified = sum(1 for t in summary if t.state == TenantState.ONBOARDED)
+    Console().print(f"{verified}/{len(summary)} verified")
+
+
+@app.command("status")
+def status_command(
+    cohort: Annotated[str, typer.Option(help="Cohort name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Show a cohort's metrics: requested, provisioned, verified, failed, failure rate, time-to-first-verify."""
+    settings = OnboardingSettings()
+    configure_logging("onboarding-cli", level="WARNING", json=True)
+    view = asyncio.run(_load_cohort(settings, cohort))
+    if view is None:
+        raise _fail(f"no cohort named {cohort!r} (nothing onboarded in it yet)", EXIT_FAILED)
+    if as_json:
+        print(json.dumps({**view.summary, "tenants": {k: str(v) for k, v in sorted(view.states.items())}}, indent=2))
+        return
+    print_cohort(view, Console())
+
+
+async def _load_cohort(settings: OnboardingSettings, cohort: str) -> CohortView | None:
+    mongo = build_mongo(settings)
+    try:
+        return await mongo_adapter.cohort_store(mongo, settings.mongo_db).get(cohort)
+    except Exception as exc:
+        raise _fail(f"cannot read MongoDB at {settings.mongo_uri}: {type(exc).__name__}") from None
+    finally:
+        await mongo.close()
+
+
+def print_cohort(view: CohortView, console: Console) -> None:
+    """Render a cohort's metrics as a table."""
+    s = view.summary
+    table = Table(title=f"Cohort {view.cohort}", header_style="bold")
+    for column in ("requested", "provisioned", "verified", "failed", "pending", "failure rate", "TTFV p50", "TTFV p95"):
+        table.add_column(column, justify="right")
+    fmt = lambda v: "-" if v is None else f"{v:.3f} s"  # noqa: E731
+    table.add_row(
+        str(s["requested"]), str(s["provisioned"]), str(s["verified"]), str(s["failed"]), str(s["pending"]),
+        f"{view.failure_rate:.1%}", fmt(s["ttfv_p50_s"]), fmt(s["ttfv_p95_s"]),
+    )
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: `trust-portal-onboard --batch FILE` is the seed's form of `batch FILE`."""
+    argv = sys.argv[1:]
+    if argv and argv[0] == "--batch":
+        argv = ["batch", *argv[1:]]
+    elif argv and argv[0].startswith("--batch="):
+        argv = ["batch", argv[0].split("=", 1)[1], *argv[1:]]
+    app(args=argv, prog_name="trust-portal-onboard")

@@ -1,0 +1,74 @@
+"""Thin handlers: load, call the domain, save, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from onboarding import domain, projections
+from onboarding.adapters.secrets import SecretBox
+from onboarding.domain import PingOutcome, TenantRecord
+from schemas.envelope import CloudEvent
+from schemas.read_models import CohortView
+from schemas.tenant import TENANT_FACTS, TenantFact, TenantRequested
+from service_kit.mongo import ConcurrentUpdateError, ProjectionStore
+
+Verify = Callable[[TenantRecord, str, str], Awaitable[PingOutcome]]
+Claim = Callable[[str, datetime], Awaitable[tuple[TenantRecord, int] | None]]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the handlers need, built once in app.py (tests pass their own)."""
+
+    tenants: ProjectionStore[TenantRecord]
+    cohorts: ProjectionStore[CohortView]
+    publish: Callable[[CloudEvent], Awaitable[None]]
+    verify: Verify
+    claim: Claim
+    schedule_verification: Callable[[str], None]
+    secrets: SecretBox
+    rules: domain.Rules
+    clock: Callable[[], datetime]
+
+
+async def on_tenant_requested(event: TenantRequested, deps: Deps) -> None:
+    """Validate and provision (idempotently), publish the facts, then schedule the webhook check."""
+    current, rev = await deps.tenants.get_versioned(domain.tenant_key(event.data.slug))
+    sealed = deps.secrets.seal(deps.secrets.generate())
+    decision = domain.decide(current, event, now=deps.clock(), sealed_secret=sealed, rules=deps.rules)
+    record = decision.record
+    if record is not None and record is not current and not await deps.tenants.save(record.slug, record, rev=rev):
+        raise ConcurrentUpdateError(f"tenant {record.slug} changed while it was being handled")
+    # A redelivered or repeated request re-publishes the tenant's facts (same ids): a crash
+    # between saving and publishing then loses nothing, and consumers deduplicate.
+    facts = decision.facts
+    if not facts and record is not None:
+        facts = tuple(TENANT_FACTS.validate_json(raw) for raw in record.outbox)
+    for fact in facts:
+        await deps.publish(fact)
+    if decision.needs_verification and record is not None:
+        deps.schedule_verification(record.slug)
+
+
+async def verify_tenant(slug: str, deps: Deps) -> None:
+    """Verify one tenant's webhook under a lease, store the outcome, publish its facts."""
+    claimed = await deps.claim(slug, deps.clock())
+    if claimed is None:
+        return
+    record, rev = claimed
+    outcome = await deps.verify(record, deps.secrets.open(record.webhook_secret_sealed), record.request_id)
+    verified = domain.record_verification(record, outcome, now=deps.clock())
+    assert verified.record is not None
+    if not await deps.tenants.save(slug, verified.record, rev=rev):
+        raise ConcurrentUpdateError(f"tenant {slug} changed during its verification")
+    for fact in verified.facts:
+        await deps.publish(fact)
+
+
+async def on_tenant_fact(event: TenantFact, deps: Deps) -> None:
+    """Fold a tenant fact into its cohort's metrics, once per event id."""
+    await deps.cohorts.apply(
+        projections.cohort_of(event), event.id, lambda view: projections.apply_to_cohort(view, event)
+    )
