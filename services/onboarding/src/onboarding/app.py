@@ -193,3 +193,21 @@ def main() -> None:
         raise SystemExit(2) from None
     port = int(os.environ.get("ONBOARDING_HTTP_PORT", "8081"))
     uvicorn.run(service.asgi(), host=os.environ.get("ONBOARDING_HTTP_HOST", "127.0.0.1"), port=port, log_config=None)
+
+
+def asyncapi() -> Any:
+    """AsyncAPI document factory for `faststream docs gen --factory onboarding.app:asyncapi`."""
+    from faststream import FastStream
+    from faststream.specification import AsyncAPI
+    from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+    from pydantic import SecretStr
+
+    docs_only = OnboardingSettings(secrets_key=SecretStr("x" * 43 + "="))
+    service = build_app(docs_only, tracer_provider=SdkTracerProvider())
+    spec = AsyncAPI(
+        service.broker,
+        title="Trust Portal onboarding",
+        version="1.0.0",
+        description="Partner onboarding: tenant requests in, tenant facts out (CloudEvents 1.0, structured JSON).",
+    )
+    return FastStream(service.broker, specification=spec)

@@ -1,0 +1,69 @@
+# Trust Portal — `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.local/bin:$(CURDIR)/.local/bin:$(PATH)
+UV ?= uv
+PY := $(CURDIR)/.venv/bin/python
+STACK := PYTHON=$(PY) deploy/local/stack.sh
+KUSTOMIZE_VERSION ?= v5.7.1
+# A fixed dev key so that `make demo` reruns can open the secrets they sealed; never used outside .local.
+DEV_SECRETS_KEY ?= ZGV2LW9ubHktdHJ1c3QtcG9ydGFsLWtleS0wMDAwMDA=
+export ONBOARDING_WEBHOOK_ALLOW_HOSTS ?= ["127.0.0.1","localhost"]
+export ONBOARDING_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(or $(KAFKA_PORT),9092)
+export ONBOARDING_MONGO_URI ?= mongodb://127.0.0.1:$(or $(MONGO_PORT),27017)/
+
+help: ## List every target with one line each
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+install: ## Install uv (if missing) and every Python dependency into .venv
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+	@echo "install: .venv ready"
+
+up: install ## Start Kafka (KRaft) and FerretDB on loopback; idempotent, waits for readiness
+	@$(STACK) up
+
+down: ## Stop the local stack
+	@$(STACK) down
+
+status: ## Show whether the local stack is running
+	@$(STACK) status
+
+reset: ## Stop the local stack and delete its data
+	@$(STACK) reset
+
+lint: install ## ruff lint + format check, import-linter contracts
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen lint-imports
+
+typecheck: install ## mypy strict over the packages
+	@$(UV) run --frozen mypy schemas/src libs/service-kit/src services/onboarding/src
+
+schemas: install ## Regenerate schemas/json and schemas/asyncapi from the models
+	@$(UV) run --frozen python -m schemas.export schemas/json
+	@$(UV) run --frozen faststream docs gen --factory onboarding.app:asyncapi --out schemas/asyncapi/onboarding.json >/dev/null
+	@echo "schemas: regenerated (commit the changes)"
+
+kustomize: ## Build the kustomize binary into .local/bin (Go module proxy)
+	@command -v kustomize >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+k8s-validate: install kustomize ## Render deploy/k8s overlays and validate them offline
+	@$(UV) run --frozen pytest -q tests/deploy
+
+test-unit: install ## Unit tests (no servers)
+	@$(UV) run --frozen pytest -q tests/unit
+
+test-integration: up ## Integration and e2e tests against the real Kafka and FerretDB
+	@$(UV) run --frozen pytest -q tests/integration tests/e2e
+
+test: lint typecheck k8s-validate test-unit test-integration ## Everything CI runs: lint, types, manifests, unit, integration, e2e
+
+demo: up ## The whole platform on the local stack, end to end
+	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
+
+bench: up ## Benchmarks (print figures and ratios against a same-run baseline)
+	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python bench/onboarding/run.py
+
+.PHONY: help install up down status reset lint typecheck schemas kustomize k8s-validate test-unit test-integration test demo bench

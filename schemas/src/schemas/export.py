@@ -1,0 +1,55 @@
+"""Generate the JSON Schema of every event into schemas/json/ (`python -m schemas.export DIR`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from schemas.envelope import CloudEvent
+from schemas.read_models import CohortView, TenantView
+from schemas.tenant import (
+    TenantOnboarded,
+    TenantProvisioned,
+    TenantRejected,
+    TenantRequested,
+    WebhookVerificationFailed,
+    WebhookVerified,
+)
+
+EVENTS: tuple[type[CloudEvent], ...] = (
+    TenantRequested,
+    TenantProvisioned,
+    TenantRejected,
+    WebhookVerified,
+    WebhookVerificationFailed,
+    TenantOnboarded,
+)
+READ_MODELS = (TenantView, CohortView)
+
+
+def documents() -> dict[str, str]:
+    """File name -> JSON Schema text, for every event (by CloudEvents type) and read model."""
+    docs: dict[str, str] = {}
+    for event in EVENTS:
+        schema = {"$id": f"urn:trustportal:schema:{event.TYPE}", **event.model_json_schema(mode="serialization")}
+        docs[f"{event.TYPE}.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    for model in READ_MODELS:
+        schema = {"$id": f"urn:trustportal:read-model:{model.__name__}", **model.model_json_schema()}
+        docs[f"read-model.{model.__name__}.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    return docs
+
+
+def main() -> None:
+    """Write every schema into the directory given (default: schemas/json)."""
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "schemas/json")
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.json"):
+        stale.unlink()
+    for name, text in documents().items():
+        (out / name).write_text(text)
+    print(f"wrote {len(documents())} schemas to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Fixtures on the real stack (Kafka + FerretDB that `make test` starts): isolated by topic prefix and database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+from cryptography.fernet import Fernet
+from onboarding.adapters.secrets import SecretBox
+from onboarding.app import Onboarding, build_app
+from onboarding.receiver import WebhookReceiver
+from onboarding.settings import OnboardingSettings
+from pydantic import SecretStr
+from pymongo import MongoClient
+from schemas.tenant import TenantRequested
+from service_kit.broker import build_broker, publish_event
+
+from schemas import topics
+
+KAFKA = os.environ.get("ONBOARDING_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+MONGO = os.environ.get("ONBOARDING_MONGO_URI", "mongodb://127.0.0.1:27017/")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_stack() -> None:
+    """Fail (never skip) with a clear message when the stack is not running."""
+    client: MongoClient = MongoClient(MONGO, serverSelectionTimeoutMS=3000)
+    try:
+        client.admin.command("ping")
+    except Exception as exc:
+        pytest.fail(f"FerretDB is not reachable at {MONGO} ({exc}); start the stack with `make up`")
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def settings() -> OnboardingSettings:
+    run = uuid.uuid4().hex[:10]
+    return OnboardingSettings(
+        kafka_bootstrap=KAFKA,
+        mongo_uri=MONGO,
+        mongo_db=f"it_{run}",
+        topic_prefix=f"it-{run}.",
+        secrets_key=SecretStr(Fernet.generate_key().decode()),
+        webhook_allow_hosts=frozenset({"127.0.0.1"}),
+        webhook_max_attempts=4,
+        webhook_backoff_s=0.05,
+        webhook_backoff_max_s=0.2,
+        webhook_timeout_s=2.0,
+        handler_max_attempts=3,
+        handler_backoff_s=0.01,
+        verify_sweep_s=1.0,
+        log_json=True,
+    )
+
+
+@pytest.fixture
+def mongo(settings: OnboardingSettings) -> Iterator[MongoClient]:
+    client: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
+    yield client
+    client.drop_database(settings.mongo_db)
+    client.close()
+
+
+@pytest.fixture
+def receiver(settings: OnboardingSettings, mongo: MongoClient) -> Iterator[WebhookReceiver]:
+    """A local webhook receiver that checks each ping's signature with the tenant's stored secret."""
+    assert settings.secrets_key is not None
+    box = SecretBox(settings.secrets_key)
+
+    def secret_for(slug: str) -> str | None:
+        doc = mongo[settings.mongo_db]["onboarding_tenants"].find_one({"_id": slug})
+        return box.open(doc["webhook_secret_sealed"]) if doc else None
+
+    server = WebhookReceiver(secret_for=secret_for).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def service(settings: OnboardingSettings) -> AsyncIterator[Onboarding]:
+    app = build_app(settings)
+    await app.start()
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+async def publish(settings: OnboardingSettings) -> AsyncIterator[Callable[..., Awaitable[None]]]:
+    """Publish raw bytes or events to a topic (default: the intake topic)."""
+    broker, _ = build_broker(settings, group="tests")
+    await broker.connect()
+
+    async def send(message: TenantRequested | bytes, topic: str = topics.TENANT_INTAKE) -> None:
+        if isinstance(message, bytes):
+            await broker.publish(message, topic=settings.topic(topic), key=b"poison")
+        else:
+            await publish_event(broker, message, topic=settings.topic(topic))
+
+    yield send
+    await broker.stop()
+
+

@@ -1,0 +1,60 @@
+"""Helpers for tests on the real stack: requests, topic reads, polling, document reads."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from onboarding.settings import OnboardingSettings
+from pymongo import MongoClient
+from schemas.tenant import TenantRequested, TenantRequestedData
+
+
+def request(slug: str, url: str, *, cohort: str = "it", id: str | None = None, **fields: str) -> TenantRequested:
+    now = datetime.now(UTC)
+    data = TenantRequestedData(slug=slug, webhook_url=url, cohort=cohort, requested_at=now, **fields)
+    return TenantRequested.create(data=data, source="/tests", tenantid=slug, time=now, id=id)
+
+
+async def read_topic(settings: OnboardingSettings, topic: str, *, idle_s: float = 1.0) -> list:
+    """Every record on a topic, from the beginning, until no record arrives for `idle_s`."""
+    consumer = AIOKafkaConsumer(
+        settings.topic(topic), bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
+        enable_auto_commit=False, group_id=None,
+    )
+    await consumer.start()
+    records = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=int(idle_s * 1000))
+            if not batch:
+                return records
+            for part in batch.values():
+                records.extend(part)
+    finally:
+        await consumer.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float = 30.0, what: str = "") -> None:
+    """Poll until `check` is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail(f"timed out after {timeout}s waiting for {what or check}")
+
+
+def tenant(mongo: MongoClient, settings: OnboardingSettings, slug: str) -> dict | None:
+    return mongo[settings.mongo_db]["onboarding_tenants"].find_one({"_id": slug})
+
+
+def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> dict | None:
+    return mongo[settings.mongo_db]["onboarding_cohorts"].find_one({"_id": name})

@@ -1,0 +1,38 @@
+import json
+from pathlib import Path
+
+import jsonschema
+
+from schemas.export import EVENTS, documents
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_committed_json_schemas_match_the_models():
+    committed = {p.name: p.read_text() for p in (ROOT / "schemas/json").glob("*.json")}
+    generated = documents()
+    assert sorted(committed) == sorted(generated), "run `make schemas` and commit schemas/json/"
+    drifted = [name for name in generated if committed[name] != generated[name]]
+    assert not drifted, f"schemas/json/ drifted from the models: {drifted}; run `make schemas`"
+
+
+def test_every_event_serialises_to_something_its_schema_accepts():
+    from datetime import UTC, datetime
+
+    from schemas.tenant import TenantRequested, TenantRequestedData
+
+    event = TenantRequested.create(
+        data=TenantRequestedData(slug="acme", webhook_url="https://x", requested_at=datetime.now(UTC)),
+        source="/tests", tenantid="acme", time=datetime.now(UTC),
+    )
+    schema = json.loads(documents()[f"{TenantRequested.TYPE}.json"])
+    jsonschema.validate(json.loads(event.to_json()), schema)
+    assert len(EVENTS) == 6
+
+
+def test_the_committed_asyncapi_document_matches_the_service():
+    from onboarding.app import asyncapi
+
+    generated = asyncapi().schema.to_specification().to_jsonable()
+    committed = json.loads((ROOT / "schemas/asyncapi/onboarding.json").read_text())
+    assert committed == json.loads(json.dumps(generated)), "run `make schemas` and commit schemas/asyncapi/"
