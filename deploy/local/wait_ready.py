@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
-import logging
 import time
 from pathlib import Path
 

@@ -101,5 +101,3 @@ async def publish(settings: OnboardingSettings) -> AsyncIterator[Callable[..., A
 
     yield send
     await broker.stop()
-
-

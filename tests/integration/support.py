@@ -23,8 +23,11 @@ def request(slug: str, url: str, *, cohort: str = "it", id: str | None = None, *
 async def read_topic(settings: OnboardingSettings, topic: str, *, idle_s: float = 1.0) -> list:
     """Every record on a topic, from the beginning, until no record arrives for `idle_s`."""
     consumer = AIOKafkaConsumer(
-        settings.topic(topic), bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
-        enable_auto_commit=False, group_id=None,
+        settings.topic(topic),
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
     )
     await consumer.start()
     records = []

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pymongo import MongoClient
-
 from onboarding.app import Onboarding
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
-from schemas import topics
+from pymongo import MongoClient
 from schemas.read_models import CohortView
+
+from schemas import topics
 from tests.integration.support import cohort, eventually, read_topic, request, tenant
 
 FINAL = {"onboarded", "verification_failed"}
@@ -30,9 +30,13 @@ async def test_a_five_tenant_cohort_is_onboarded_end_to_end(
         await publish(request(slug, receiver.url(slug), cohort="wave-1", plan="standard"))
 
     await eventually(lambda: all(state(mongo, settings, s) == "onboarded" for s in slugs), what="5 onboarded")
-    await eventually(lambda: (cohort(mongo, settings, "wave-1") or {}).get("states", {}).keys() >= set(slugs)
-                     and CohortView.model_validate(cohort(mongo, settings, "wave-1")).verified == 5,
-                     what="cohort projection")
+    await eventually(
+        lambda: (
+            (cohort(mongo, settings, "wave-1") or {}).get("states", {}).keys() >= set(slugs)
+            and CohortView.model_validate(cohort(mongo, settings, "wave-1")).verified == 5
+        ),
+        what="cohort projection",
+    )
 
     view = CohortView.model_validate(cohort(mongo, settings, "wave-1"))
     assert (view.requested, view.provisioned, view.verified, view.failed, view.failure_rate) == (5, 5, 5, 0, 0.0)
@@ -44,7 +48,9 @@ async def test_a_five_tenant_cohort_is_onboarded_end_to_end(
     doc = tenant(mongo, settings, "acme")
     assert doc["webhook_secret_sealed"] and "whsec_" not in json.dumps(doc, default=str)
 
-    facts = Counter(json.loads(r.value)["type"].split(".")[-2] for r in await read_topic(settings, topics.TENANT_EVENTS))
+    facts = Counter(
+        json.loads(r.value)["type"].split(".")[-2] for r in await read_topic(settings, topics.TENANT_EVENTS)
+    )
     assert facts == {"provisioned": 5, "webhook-verified": 5, "onboarded": 5}
 
 
@@ -98,7 +104,9 @@ async def test_a_poison_message_lands_in_the_dlq_and_the_consumer_keeps_going(
     await eventually(lambda: state(mongo, settings, "after-poison") == "onboarded", what="the next message")
     letters = await read_topic(settings, topics.dlq(topics.TENANT_INTAKE))
     assert [r.value for r in letters] == [
-        b"\x00\xffnot json at all", b'{"specversion": "1.0", "type": "io.trustportal.tenant.requested.v1"}']
+        b"\x00\xffnot json at all",
+        b'{"specversion": "1.0", "type": "io.trustportal.tenant.requested.v1"}',
+    ]
     headers = dict((k, v.decode()) for k, v in letters[1].headers)
     assert headers["x-dlq-error-type"] == "ValidationError"
     assert headers["x-dlq-source-topic"] == settings.topic(topics.TENANT_INTAKE)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pymongo import MongoClient
-
 from onboarding.app import build_app
 from onboarding.settings import OnboardingSettings
+from pymongo import MongoClient
+
 from tests.integration.support import eventually, request, tenant
 
 FAKE_DNS = {
@@ -52,8 +52,9 @@ async def test_a_webhook_host_resolving_to_an_internal_address_is_refused(
     guarded: OnboardingSettings, mongo: MongoClient, publish, slug: str, url: str, reason: str
 ):
     await publish(request(slug, url))
-    await eventually(lambda: (tenant(mongo, guarded, slug) or {}).get("state") == "verification_failed",
-                     what=f"{slug} refused")
+    await eventually(
+        lambda: (tenant(mongo, guarded, slug) or {}).get("state") == "verification_failed", what=f"{slug} refused"
+    )
     doc = tenant(mongo, guarded, slug)
     assert reason in doc["failure_reason"] and "refused (not allow-listed)" in doc["failure_reason"]
     assert doc["attempts"] == 0  # nothing was sent
@@ -67,7 +68,12 @@ async def test_plain_http_to_a_host_that_is_not_allow_listed_is_rejected_at_inta
     await eventually(lambda: tenant(mongo, guarded, "marker") is not None, what="marker handled")
     assert tenant(mongo, guarded, "plainhttp") is None
     view = mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"})
-    await eventually(lambda: "plainhttp" in (mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"}) or {})
-                     .get("reasons", {}), what="rejection in cohort")
+    await eventually(
+        lambda: (
+            "plainhttp"
+            in (mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"}) or {}).get("reasons", {})
+        ),
+        what="rejection in cohort",
+    )
     view = mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"})
     assert "http is only allowed for allow-listed development hosts" in view["reasons"]["plainhttp"]

@@ -69,9 +69,7 @@ class CloudEvent(Contract):
         """Build an event of this class; `caused_by` derives a deterministic id from the input event."""
         if id is None:
             id = derived_id(caused_by, cls.TYPE) if caused_by else str(uuid.uuid4())
-        return cls(
-            id=id, source=source, type=cls.TYPE, time=time, subject=subject, tenantid=tenantid, data=data
-        )
+        return cls(id=id, source=source, type=cls.TYPE, time=time, subject=subject, tenantid=tenantid, data=data)
 
     def to_json(self) -> bytes:
         """Serialise in structured mode, as published on Kafka."""

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-
 from onboarding.batch import RosterError, check, parse_roster, to_request
 from onboarding.domain import Rules
 
@@ -11,18 +10,24 @@ NOW = datetime(2026, 11, 27, tzinfo=UTC)
 def test_the_seeds_minimal_form_has_no_header():
     roster = parse_roster("acme,https://a.example/h\nbeta,https://b.example/h\n")
     assert [(r.line, r.tenant, r.webhook) for r in roster.rows] == [
-        (1, "acme", "https://a.example/h"), (2, "beta", "https://b.example/h")]
+        (1, "acme", "https://a.example/h"),
+        (2, "beta", "https://b.example/h"),
+    ]
 
 
 def test_real_world_csv_bom_crlf_quotes_and_blank_lines():
-    text = ('\ufeffTenant,Webhook URL,Display Name\r\n'
-            'acme,https://a.example/h?x=1,"Acme, Inc."\r\n'
-            '\r\n'
-            '"beta","https://b.example/h","Beta ""B"" Ltd"\r\n')
+    text = (
+        "\ufeffTenant,Webhook URL,Display Name\r\n"
+        'acme,https://a.example/h?x=1,"Acme, Inc."\r\n'
+        "\r\n"
+        '"beta","https://b.example/h","Beta ""B"" Ltd"\r\n'
+    )
     roster = parse_roster(text)
     assert roster.errors == []
     assert [(r.line, r.tenant, r.display_name) for r in roster.rows] == [
-        (2, "acme", "Acme, Inc."), (4, "beta", 'Beta "B" Ltd')]
+        (2, "acme", "Acme, Inc."),
+        (4, "beta", 'Beta "B" Ltd'),
+    ]
 
 
 def test_bad_rows_are_reported_with_line_numbers_while_good_rows_proceed():
@@ -30,12 +35,17 @@ def test_bad_rows_are_reported_with_line_numbers_while_good_rows_proceed():
     roster = parse_roster(text)
     assert [r.tenant for r in roster.rows] == ["acme", "delta"]
     assert [(e.line, e.reason) for e in roster.errors] == [
-        (3, "missing tenant"), (4, "missing webhook"), (5, "tenant 'acme' already on line 2"),
-        (6, "expected 2 fields, got 3")]
+        (3, "missing tenant"),
+        (4, "missing webhook"),
+        (5, "tenant 'acme' already on line 2"),
+        (6, "expected 2 fields, got 3"),
+    ]
 
 
 def test_a_multiline_quoted_field_keeps_the_start_line():
-    roster = parse_roster('tenant,webhook,display_name\nacme,https://a.example,"two\nlines"\nbeta,https://b.example,B\n')
+    roster = parse_roster(
+        'tenant,webhook,display_name\nacme,https://a.example,"two\nlines"\nbeta,https://b.example,B\n'
+    )
     assert [(r.line, r.tenant) for r in roster.rows] == [(2, "acme"), (4, "beta")]
 
 

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from onboarding.domain import PingOutcome, Rules, decide, record_verification, validate
 from onboarding.ssrf import UrlPolicy
 from schemas.read_models import TenantState
@@ -47,8 +46,14 @@ def test_a_rejection_names_every_problem_with_its_field():
 
 @pytest.mark.parametrize(
     ("slug", "reason"),
-    [("ab", "3-40"), ("a" * 41, "3-40"), ("Acme", "lowercase"), ("acme--x", "lowercase"), ("acme-", "lowercase"),
-     ("admin", "reserved")],
+    [
+        ("ab", "3-40"),
+        ("a" * 41, "3-40"),
+        ("Acme", "lowercase"),
+        ("acme--x", "lowercase"),
+        ("acme-", "lowercase"),
+        ("admin", "reserved"),
+    ],
 )
 def test_slug_rules(slug, reason):
     problems = validate(request(slug).data, RULES)
@@ -77,8 +82,9 @@ def test_a_duplicate_request_with_the_same_details_and_a_new_id_changes_nothing(
 
 def test_a_conflicting_request_for_an_existing_slug_is_rejected():
     provisioned = decide(None, request(), now=NOW, sealed_secret="s", rules=RULES).record
-    conflict = decide(provisioned, request(id="req-2", webhook_url="https://evil.example/h"), now=NOW,
-                      sealed_secret="t", rules=RULES)
+    conflict = decide(
+        provisioned, request(id="req-2", webhook_url="https://evil.example/h"), now=NOW, sealed_secret="t", rules=RULES
+    )
     assert conflict.record is None
     assert "already exists" in conflict.facts[0].data.problems[0].reason
 

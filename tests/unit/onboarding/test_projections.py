@@ -20,29 +20,58 @@ COMMON = {"source": "/tests", "time": NOW}
 
 def provisioned(slug):
     return TenantProvisioned.create(
-        data=TenantProvisionedData(slug=slug, display_name=slug, contact_email="", plan="standard", cohort="c1",
-                                   webhook_url="https://x", request_id="r", requested_at=NOW, provisioned_at=NOW),
-        tenantid=slug, caused_by=f"req-{slug}", **COMMON)
+        data=TenantProvisionedData(
+            slug=slug,
+            display_name=slug,
+            contact_email="",
+            plan="standard",
+            cohort="c1",
+            webhook_url="https://x",
+            request_id="r",
+            requested_at=NOW,
+            provisioned_at=NOW,
+        ),
+        tenantid=slug,
+        caused_by=f"req-{slug}",
+        **COMMON,
+    )
 
 
 def onboarded(slug, ttfv):
     return TenantOnboarded.create(
-        data=TenantOnboardedData(slug=slug, cohort="c1", requested_at=NOW, onboarded_at=NOW, time_to_first_verify_s=ttfv),
-        tenantid=slug, caused_by=f"req-{slug}", **COMMON)
+        data=TenantOnboardedData(
+            slug=slug, cohort="c1", requested_at=NOW, onboarded_at=NOW, time_to_first_verify_s=ttfv
+        ),
+        tenantid=slug,
+        caused_by=f"req-{slug}",
+        **COMMON,
+    )
 
 
 def failed(slug):
     return WebhookVerificationFailed.create(
-        data=WebhookVerificationFailedData(slug=slug, cohort="c1", attempts=5, status_code=500,
-                                           reason="HTTP 500 after 5 attempts", failed_at=NOW),
-        tenantid=slug, caused_by=f"req-{slug}", **COMMON)
+        data=WebhookVerificationFailedData(
+            slug=slug, cohort="c1", attempts=5, status_code=500, reason="HTTP 500 after 5 attempts", failed_at=NOW
+        ),
+        tenantid=slug,
+        caused_by=f"req-{slug}",
+        **COMMON,
+    )
 
 
 def rejected(slug):
     return TenantRejected.create(
-        data=TenantRejectedData(slug=slug, cohort="c1", request_id="r", rejected_at=NOW,
-                                problems=(Problem(field="plan", reason="unknown plan"),)),
-        tenantid=slug, caused_by=f"req-{slug}", **COMMON)
+        data=TenantRejectedData(
+            slug=slug,
+            cohort="c1",
+            request_id="r",
+            rejected_at=NOW,
+            problems=(Problem(field="plan", reason="unknown plan"),),
+        ),
+        tenantid=slug,
+        caused_by=f"req-{slug}",
+        **COMMON,
+    )
 
 
 def fold(*events):
@@ -53,8 +82,15 @@ def fold(*events):
 
 
 def test_cohort_metrics_follow_the_facts():
-    view = fold(provisioned("a"), provisioned("b"), provisioned("c"), onboarded("a", 1.0), onboarded("b", 3.0),
-                failed("c"), rejected("d"))
+    view = fold(
+        provisioned("a"),
+        provisioned("b"),
+        provisioned("c"),
+        onboarded("a", 1.0),
+        onboarded("b", 3.0),
+        failed("c"),
+        rejected("d"),
+    )
     s = view.summary
     assert (s["requested"], s["provisioned"], s["verified"], s["failed"], s["pending"]) == (4, 3, 2, 2, 0)
     assert s["failure_rate"] == 0.5

@@ -1,5 +1,4 @@
 import pytest
-
 from onboarding.ssrf import UnsafeUrlError, UrlPolicy, choose_address, parse_webhook_url
 
 STRICT = UrlPolicy()

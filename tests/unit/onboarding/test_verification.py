@@ -1,9 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
-from standardwebhooks import Webhook
-
 from onboarding.adapters.secrets import SecretBox
 from onboarding.verification import Attempt, RetrySchedule, parse_retry_after, signed_ping, verify_webhook
+from standardwebhooks import Webhook
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SECRET = SecretBox.generate()
@@ -32,8 +31,15 @@ class RecordingSleep:
 async def run(sender, schedule=RetrySchedule(max_attempts=5, backoff_s=0.5), rand=lambda: 0.5):
     sleep = RecordingSleep()
     outcome = await verify_webhook(
-        "https://hooks.example/h", slug="acme", secret=SECRET, msg_id="msg_1", send=sender,
-        schedule=schedule, sleep=sleep, clock=lambda: NOW, rand=rand,
+        "https://hooks.example/h",
+        slug="acme",
+        secret=SECRET,
+        msg_id="msg_1",
+        send=sender,
+        schedule=schedule,
+        sleep=sleep,
+        clock=lambda: NOW,
+        rand=rand,
     )
     return outcome, sleep.delays
 
@@ -63,8 +69,9 @@ async def test_backoff_is_capped_and_jittered():
 
 async def test_retry_after_is_honoured_up_to_its_cap():
     schedule = RetrySchedule(max_attempts=3, retry_after_max_s=10)
-    _, delays = await run(RecordingSender(Attempt(429, retry_after="7"), Attempt(503, retry_after="3600"), Attempt(200)),
-                          schedule)
+    _, delays = await run(
+        RecordingSender(Attempt(429, retry_after="7"), Attempt(503, retry_after="3600"), Attempt(200)), schedule
+    )
     assert delays == [7.0, 10.0]
 
 

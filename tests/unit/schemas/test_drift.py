@@ -2,7 +2,6 @@ import json
 from pathlib import Path
 
 import jsonschema
-
 from schemas.export import EVENTS, documents
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,7 +22,9 @@ def test_every_event_serialises_to_something_its_schema_accepts():
 
     event = TenantRequested.create(
         data=TenantRequestedData(slug="acme", webhook_url="https://x", requested_at=datetime.now(UTC)),
-        source="/tests", tenantid="acme", time=datetime.now(UTC),
+        source="/tests",
+        tenantid="acme",
+        time=datetime.now(UTC),
     )
     schema = json.loads(documents()[f"{TenantRequested.TYPE}.json"])
     jsonschema.validate(json.loads(event.to_json()), schema)

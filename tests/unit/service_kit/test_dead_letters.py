@@ -6,7 +6,6 @@ from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import BaseModel
 from pymongo.errors import AutoReconnect
-
 from service_kit.broker import build_broker
 from service_kit.settings import ServiceSettings
 

@@ -3,7 +3,6 @@ import json
 import structlog
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
-
 from service_kit.logging import REDACTED, configure_logging, get_logger
 
 
@@ -15,8 +14,12 @@ def test_secrets_never_reach_a_log_line(capsys):
     configure_logging("test", level="INFO")
     secret = "whsec_c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw=="
     get_logger("t").info(
-        "delivering", webhook_secret=secret, password="hunter2", key=SecretStr("k"),
-        headers={"Authorization": "Bearer abc.def", "x-ok": "fine"}, note=f"used {secret} and Bearer tok123",
+        "delivering",
+        webhook_secret=secret,
+        password="hunter2",
+        key=SecretStr("k"),
+        headers={"Authorization": "Bearer abc.def", "x-ok": "fine"},
+        note=f"used {secret} and Bearer tok123",
     )
     (line,) = logged(capsys)
     text = json.dumps(line)

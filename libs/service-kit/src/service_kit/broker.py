@@ -1,5 +1,4 @@
-"""Kafka broker factory: telemetry and Prometheus middlewares, CloudEvents decoding, at-least-once
-consumption with bounded retries and a dead-letter topic."""
+"""Kafka broker factory: telemetry, metrics, CloudEvents decoding, at-least-once with retries and a DLQ."""
 
 from __future__ import annotations
 
@@ -21,9 +20,9 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, WTimeoutError
-
 from schemas.envelope import CONTENT_TYPE, CloudEvent
 from schemas.topics import dlq
+
 from service_kit.logging import get_logger
 from service_kit.settings import ServiceSettings
 
@@ -68,7 +67,9 @@ class DeadLetters:
 
     def __post_init__(self) -> None:
         self.counter = Counter(
-            "trustportal_dead_letters_total", "Messages sent to a dead-letter topic", ["topic"],
+            "trustportal_dead_letters_total",
+            "Messages sent to a dead-letter topic",
+            ["topic"],
             registry=self.registry,
         )
 
@@ -82,20 +83,26 @@ class DeadLetters:
         record = msg.raw_message
         topic = getattr(record, "topic", "unknown")
         headers = {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
-        headers.update({
-            "x-dlq-error-type": type(error).__name__,
-            "x-dlq-error": str(error)[:2000],
-            "x-dlq-source-topic": topic,
-            "x-dlq-source-partition": str(getattr(record, "partition", "")),
-            "x-dlq-source-offset": str(getattr(record, "offset", "")),
-            "x-dlq-consumer-group": self.group,
-            "x-dlq-attempts": str(attempts),
-        })
+        headers.update(
+            {
+                "x-dlq-error-type": type(error).__name__,
+                "x-dlq-error": str(error)[:2000],
+                "x-dlq-source-topic": topic,
+                "x-dlq-source-partition": str(getattr(record, "partition", "")),
+                "x-dlq-source-offset": str(getattr(record, "offset", "")),
+                "x-dlq-consumer-group": self.group,
+                "x-dlq-attempts": str(attempts),
+            }
+        )
         await self.broker.publish(msg.body, topic=dlq(topic), key=getattr(record, "key", None), headers=headers)
         self.counter.labels(topic=topic).inc()
         log.warning(
-            "message dead-lettered", topic=topic, offset=headers["x-dlq-source-offset"],
-            error_type=type(error).__name__, error=str(error)[:500], attempts=attempts,
+            "message dead-lettered",
+            topic=topic,
+            offset=headers["x-dlq-source-offset"],
+            error_type=type(error).__name__,
+            error=str(error)[:500],
+            attempts=attempts,
         )
 
 

@@ -33,12 +33,12 @@ def _redact(value: Any, key: str = "") -> Any:
 
 
 def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: replace secret-named fields and secret-looking values."""
+    """Structlog processor: replace secret-named fields and secret-looking values."""
     return {k: _redact(v, k if k != "event" else "") for k, v in event_dict.items()}
 
 
 def add_trace_ids(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: add the current span's trace_id and span_id, when there is one."""
+    """Structlog processor: add the current span's trace_id and span_id, when there is one."""
     ctx = trace.get_current_span().get_span_context()
     if ctx.is_valid:
         event_dict["trace_id"] = format(ctx.trace_id, "032x")

@@ -71,9 +71,7 @@ class ProjectionStore(Generic[V]):
             except DuplicateKeyError:
                 return False
             return True
-        result = await self.collection.update_one(
-            {"_id": key, "_rev": rev}, {"$set": body}
-        )
+        result = await self.collection.update_one({"_id": key, "_rev": rev}, {"$set": body})
         return result.matched_count == 1
 
     async def apply(self, key: str, event_id: str, fold: Callable[[V | None], V | None]) -> V | None:

@@ -14,6 +14,12 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pymongo import AsyncMongoClient
+from schemas.envelope import CloudEvent
+from schemas.tenant import TenantFact, TenantRequested
+from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.logging import configure_logging, get_logger
+from service_kit.mongo import Doc, build_mongo
+from service_kit.tracing import build_tracer_provider
 
 from onboarding import handlers
 from onboarding.adapters import mongo as mongo_adapter
@@ -25,12 +31,6 @@ from onboarding.ssrf import UrlPolicy
 from onboarding.verification import RetrySchedule, verify_webhook
 from onboarding.worker import VerificationWorker
 from schemas import topics
-from schemas.envelope import CloudEvent
-from schemas.tenant import TenantFact, TenantRequested
-from service_kit.broker import build_broker, ensure_topics, publish_event
-from service_kit.logging import configure_logging, get_logger
-from service_kit.mongo import Doc, build_mongo
-from service_kit.tracing import build_tracer_provider
 
 log = get_logger(__name__)
 
@@ -97,8 +97,8 @@ def build_app(
     settings = settings or OnboardingSettings()
     if settings.secrets_key is None:
         raise ConfigurationError(
-            "ONBOARDING_SECRETS_KEY is not set: it seals webhook secrets at rest "
-            "(generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+            "ONBOARDING_SECRETS_KEY is not set: it seals webhook secrets at rest (generate one with: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
         )
     tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
     registry = CollectorRegistry()
@@ -120,21 +120,33 @@ def build_app(
     async def verify(record: TenantRecord, secret: str, msg_id: str) -> PingOutcome:
         with tracer.start_as_current_span("webhook.verify", attributes={"tenant.id": record.slug}) as span:
             outcome = await verify_webhook(
-                record.webhook_url, slug=record.slug, secret=secret, msg_id=msg_id,
-                send=sender, schedule=schedule, sleep=asyncio.sleep, clock=now,
+                record.webhook_url,
+                slug=record.slug,
+                secret=secret,
+                msg_id=msg_id,
+                send=sender,
+                schedule=schedule,
+                sleep=asyncio.sleep,
+                clock=now,
             )
             span.set_attribute("webhook.attempts", outcome.attempts)
             span.set_attribute("webhook.ok", outcome.ok)
             log.info(
-                "webhook verification", tenant=record.slug, ok=outcome.ok, attempts=outcome.attempts,
-                status_code=outcome.status_code, reason=outcome.reason or None,
+                "webhook verification",
+                tenant=record.slug,
+                ok=outcome.ok,
+                attempts=outcome.attempts,
+                status_code=outcome.status_code,
+                reason=outcome.reason or None,
             )
             return outcome
 
     async def publish(event: CloudEvent) -> None:
         await publish_event(broker, event, topic=settings.topic(topics.TENANT_EVENTS))
 
-    worst_attempt_s = settings.webhook_timeout_s + max(settings.webhook_backoff_max_s, settings.webhook_retry_after_max_s)
+    worst_attempt_s = settings.webhook_timeout_s + max(
+        settings.webhook_backoff_max_s, settings.webhook_retry_after_max_s
+    )
     leases = mongo_adapter.leases(
         mongo, settings.mongo_db, timedelta(seconds=settings.webhook_max_attempts * worst_attempt_s + 30)
     )
@@ -164,15 +176,21 @@ def build_app(
     broker.publisher(settings.topic(topics.TENANT_EVENTS), title="onboarding:tenant.events.v1", schema=TenantFact)
 
     @broker.subscriber(
-        settings.topic(topics.TENANT_INTAKE), group_id=settings.group_id, auto_offset_reset="earliest",
-        title="onboarding:tenant.intake.v1", description="Tenant requests from partners and the batch CLI.",
+        settings.topic(topics.TENANT_INTAKE),
+        group_id=settings.group_id,
+        auto_offset_reset="earliest",
+        title="onboarding:tenant.intake.v1",
+        description="Tenant requests from partners and the batch CLI.",
     )
     async def on_tenant_requested(event: TenantRequested) -> None:
         await handlers.on_tenant_requested(event, deps)
 
     @broker.subscriber(
-        settings.topic(topics.TENANT_EVENTS), group_id=settings.cohort_group_id, auto_offset_reset="earliest",
-        title="onboarding-cohorts:tenant.events.v1", description="Folds tenant facts into cohort metrics.",
+        settings.topic(topics.TENANT_EVENTS),
+        group_id=settings.cohort_group_id,
+        auto_offset_reset="earliest",
+        title="onboarding-cohorts:tenant.events.v1",
+        description="Folds tenant facts into cohort metrics.",
     )
     async def on_tenant_fact(event: TenantFact) -> None:
         await handlers.on_tenant_fact(event, deps)

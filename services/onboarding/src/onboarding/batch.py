@@ -8,8 +8,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from onboarding.domain import Rules, validate
 from schemas.tenant import TenantRequested, TenantRequestedData
+
+from onboarding.domain import Rules, validate
 
 COLUMNS = ("tenant", "webhook", "display_name", "contact_email", "plan", "cohort")
 REQUIRED = ("tenant", "webhook")
@@ -117,8 +118,11 @@ def parse_roster(text: str) -> Roster:
 
 
 def to_request(row: Row, *, cohort: str, plan: str, now: datetime) -> TenantRequested:
-    """The intake command for a row; its id is derived from the row's content, so a rerun of the
-    same file sends the same ids and the service treats them as the requests it already has."""
+    """The intake command for a row, with an id derived from the row's content.
+
+    A rerun of the same file sends the same ids, and the service treats them as the requests it
+    already has.
+    """
     data = TenantRequestedData(
         slug=row.tenant,
         display_name=row.display_name,

@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from opentelemetry import trace
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from schemas.read_models import CohortView, TenantState
+from service_kit.broker import build_broker, publish_event
+from service_kit.logging import configure_logging
+from service_kit.mongo import build_mongo
+from service_kit.tracing import build_tracer_provider
 
 from onboarding import batch
 from onboarding.adapters import mongo as mongo_adapter
@@ -24,11 +28,6 @@ from onboarding.domain import Rules, TenantRecord
 from onboarding.settings import OnboardingSettings
 from onboarding.ssrf import UrlPolicy
 from schemas import topics
-from schemas.read_models import CohortView, TenantState
-from service_kit.broker import build_broker, publish_event
-from service_kit.logging import configure_logging
-from service_kit.mongo import Doc, build_mongo
-from service_kit.tracing import build_tracer_provider
 
 app = typer.Typer(
     help="Onboard partner cohorts to Trust Portal and follow their progress.",
@@ -56,8 +55,12 @@ class TenantLine:
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {
-            "tenant": self.tenant, "line": self.line, "state": self.state, "attempts": self.attempts,
-            "time_to_first_verify_s": self.ttfv_s, "reason": self.reason or None,
+            "tenant": self.tenant,
+            "line": self.line,
+            "state": self.state,
+            "attempts": self.attempts,
+            "time_to_first_verify_s": self.ttfv_s,
+            "reason": self.reason or None,
         }
 
 
@@ -69,7 +72,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 @app.command("batch")
 def batch_command(
     path: Annotated[Path, typer.Argument(help="CSV: rows of tenant,webhook, or a header naming columns.")],
-    cohort: Annotated[str, typer.Option(help="Cohort for every row (default: the rows' cohort column, else the file name).")] = "",
+    cohort: Annotated[
+        str, typer.Option(help="Cohort for every row (default: the rows' cohort column, else the file name).")
+    ] = "",
     plan: Annotated[str, typer.Option(help="Plan for rows that name none.")] = "standard",
     timeout: Annotated[float, typer.Option(help="Seconds to follow progress before giving up.")] = 300.0,
     follow: Annotated[bool, typer.Option(help="Follow progress until every tenant is final.")] = True,
@@ -97,7 +102,7 @@ def batch_command(
         err.print(f"[yellow]warning:[/] {path}: {warning}")
     for error in roster.errors:
         err.print(f"[red]{path}:{error.line}:[/] {error.tenant or '(no tenant)'}: {error.reason}")
-    code = asyncio.run(_run(settings, roster, requests, timeout=timeout, follow=follow, as_json=as_json))
+    code = asyncio.run(_run(settings, roster, requests, deadline_s=timeout, follow=follow, as_json=as_json))
     raise typer.Exit(code)
 
 
@@ -106,7 +111,7 @@ async def _run(
     roster: batch.Roster,
     requests: list[Any],
     *,
-    timeout: float,
+    deadline_s: float,
     follow: bool,
     as_json: bool,
 ) -> int:
@@ -128,7 +133,11 @@ async def _run(
             err.print(f"published {len(requests)} request(s) to {settings.topic(topics.TENANT_INTAKE)}")
         cohorts = sorted({r.data.cohort for r in requests})
         slugs = [r.data.slug for r in requests]
-        results = await _follow(settings, mongo, cohorts, slugs, timeout=timeout, live=not as_json and follow) if follow and slugs else {}
+        results = (
+            await _follow(settings, mongo, cohorts, slugs, deadline_s=deadline_s, live=not as_json and follow)
+            if follow and slugs
+            else {}
+        )
         summary = await _summarise(settings, mongo, slugs, results, lines)
     finally:
         await broker.stop()
@@ -149,15 +158,20 @@ async def _run(
 
 
 async def _follow(
-    settings: OnboardingSettings, mongo: Any, cohorts: list[str], slugs: list[str], *, timeout: float, live: bool
+    settings: OnboardingSettings, mongo: Any, cohorts: list[str], slugs: list[str], *, deadline_s: float, live: bool
 ) -> dict[str, str]:
     """Poll the cohort projections until every slug is final or the timeout passes."""
     store = mongo_adapter.cohort_store(mongo, settings.mongo_db)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + deadline_s
     states: dict[str, str] = dict.fromkeys(slugs, PENDING)
     progress = Progress(
-        TextColumn("[bold]onboarding"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), console=err, transient=False,
+        TextColumn("[bold]onboarding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
     )
     task = progress.add_task("", total=len(slugs))
     display = Live(progress, console=err, refresh_per_second=8, transient=False) if live else None
@@ -191,8 +205,12 @@ def _describe(states: dict[str, str]) -> str:
 
 
 _STYLE = {
-    TenantState.ONBOARDED: "green", TenantState.VERIFICATION_FAILED: "red", TenantState.REJECTED: "red",
-    "invalid": "red", PENDING: "dim", TenantState.PROVISIONED: "yellow",
+    TenantState.ONBOARDED: "green",
+    TenantState.VERIFICATION_FAILED: "red",
+    TenantState.REJECTED: "red",
+    "invalid": "red",
+    PENDING: "dim",
+    TenantState.PROVISIONED: "yellow",
 }
 
 
@@ -225,7 +243,9 @@ async def _summarise(
             state = "timed out" if states else state
         summary.append(
             TenantLine(
-                slug, lines.get(slug), state,
+                slug,
+                lines.get(slug),
+                state,
                 attempts=record.attempts if record else None,
                 ttfv_s=record.time_to_first_verify_s if record else None,
                 reason=reasons.get(slug, "") or (record.failure_reason or "" if record else ""),
@@ -236,14 +256,23 @@ async def _summarise(
 
 def _print_summary(summary: list[TenantLine]) -> None:
     table = Table(title="Cohort summary", header_style="bold")
-    for name, justify in (("line", "right"), ("tenant", "left"), ("state", "left"), ("attempts", "right"),
-                          ("time to first verify", "right"), ("reason", "left")):
+    for name, justify in (
+        ("line", "right"),
+        ("tenant", "left"),
+        ("state", "left"),
+        ("attempts", "right"),
+        ("time to first verify", "right"),
+        ("reason", "left"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for t in summary:
         table.add_row(
-            str(t.line or ""), t.tenant, f"[{_STYLE.get(t.state, 'red')}]{t.state}[/]",
+            str(t.line or ""),
+            t.tenant,
+            f"[{_STYLE.get(t.state, 'red')}]{t.state}[/]",
             "" if t.attempts is None else str(t.attempts),
-            "" if t.ttfv_s is None else f"{t.ttfv_s:.3f} s", t.reason,
+            "" if t.ttfv_s is None else f"{t.ttfv_s:.3f} s",
+            t.reason,
         )
     Console().print(table)
     verified = sum(1 for t in summary if t.state == TenantState.ONBOARDED)
@@ -283,10 +312,19 @@ def print_cohort(view: CohortView, console: Console) -> None:
     table = Table(title=f"Cohort {view.cohort}", header_style="bold")
     for column in ("requested", "provisioned", "verified", "failed", "pending", "failure rate", "TTFV p50", "TTFV p95"):
         table.add_column(column, justify="right")
-    fmt = lambda v: "-" if v is None else f"{v:.3f} s"  # noqa: E731
+
+    def fmt(value: object) -> str:
+        return "-" if not isinstance(value, float | int) else f"{value:.3f} s"
+
     table.add_row(
-        str(s["requested"]), str(s["provisioned"]), str(s["verified"]), str(s["failed"]), str(s["pending"]),
-        f"{view.failure_rate:.1%}", fmt(s["ttfv_p50_s"]), fmt(s["ttfv_p95_s"]),
+        str(s["requested"]),
+        str(s["provisioned"]),
+        str(s["verified"]),
+        str(s["failed"]),
+        str(s["pending"]),
+        f"{view.failure_rate:.1%}",
+        fmt(s["ttfv_p50_s"]),
+        fmt(s["ttfv_p95_s"]),
     )
     console.print(table)
 

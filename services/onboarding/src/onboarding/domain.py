@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-
-from onboarding.ssrf import UnsafeUrlError, UrlPolicy, parse_webhook_url
 from schemas.envelope import CloudEvent, UtcDatetime
 from schemas.read_models import TenantState, TenantView
 from schemas.tenant import (
@@ -27,6 +25,8 @@ from schemas.tenant import (
     WebhookVerifiedData,
 )
 
+from onboarding.ssrf import UnsafeUrlError, UrlPolicy, parse_webhook_url
+
 SOURCE = "/services/onboarding"
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 COHORT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -38,7 +38,7 @@ class Rules:
     """The configurable part of the rules: plans on offer and the webhook URL policy."""
 
     plans: frozenset[str] = frozenset({"starter", "standard", "enterprise"})
-    urls: UrlPolicy = UrlPolicy()
+    urls: UrlPolicy = field(default_factory=UrlPolicy)
 
 
 class TenantRecord(TenantView):
@@ -111,9 +111,7 @@ def validate(data: TenantRequestedData, rules: Rules) -> tuple[Problem, ...]:
             Problem(field="plan", reason=f"unknown plan {data.plan!r}; one of {', '.join(sorted(rules.plans))}")
         )
     if not COHORT.match(data.cohort):
-        problems.append(
-            Problem(field="cohort", reason="must be 1-64 characters: letters, digits, '.', '_' or '-'")
-        )
+        problems.append(Problem(field="cohort", reason="must be 1-64 characters: letters, digits, '.', '_' or '-'"))
     return tuple(problems)
 
 
@@ -203,7 +201,6 @@ def decide(
 
 def record_verification(record: TenantRecord, outcome: PingOutcome, *, now: datetime) -> Decision:
     """Turn the webhook verification's outcome into facts and the tenant's final state."""
-    common = {"source": SOURCE, "tenantid": record.slug, "subject": record.slug, "time": now}
     facts: tuple[CloudEvent, ...]
     if outcome.ok:
         ttfv = max(0.0, (now - record.requested_at).total_seconds())
@@ -217,8 +214,11 @@ def record_verification(record: TenantRecord, outcome: PingOutcome, *, now: date
                     latency_ms=round(outcome.latency_ms, 3),
                     verified_at=now,
                 ),
+                source=SOURCE,
+                tenantid=record.slug,
+                subject=record.slug,
+                time=now,
                 caused_by=record.request_id,
-                **common,
             ),
             TenantOnboarded.create(
                 data=TenantOnboardedData(
@@ -228,8 +228,11 @@ def record_verification(record: TenantRecord, outcome: PingOutcome, *, now: date
                     onboarded_at=now,
                     time_to_first_verify_s=round(ttfv, 6),
                 ),
+                source=SOURCE,
+                tenantid=record.slug,
+                subject=record.slug,
+                time=now,
                 caused_by=record.request_id,
-                **common,
             ),
         )
         updated = record.model_copy(
@@ -250,13 +253,14 @@ def record_verification(record: TenantRecord, outcome: PingOutcome, *, now: date
                     reason=outcome.reason,
                     failed_at=now,
                 ),
+                source=SOURCE,
+                tenantid=record.slug,
+                subject=record.slug,
+                time=now,
                 caused_by=record.request_id,
-                **common,
             ),
         )
-        updated = record.model_copy(
-            update={"state": TenantState.VERIFICATION_FAILED, "failure_reason": outcome.reason}
-        )
+        updated = record.model_copy(update={"state": TenantState.VERIFICATION_FAILED, "failure_reason": outcome.reason})
     updated = updated.model_copy(
         update={
             "attempts": outcome.attempts,

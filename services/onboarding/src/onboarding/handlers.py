@@ -6,13 +6,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from onboarding import domain, projections
-from onboarding.adapters.secrets import SecretBox
-from onboarding.domain import PingOutcome, TenantRecord
 from schemas.envelope import CloudEvent
 from schemas.read_models import CohortView
 from schemas.tenant import TENANT_FACTS, TenantFact, TenantRequested
 from service_kit.mongo import ConcurrentUpdateError, ProjectionStore
+
+from onboarding import domain, projections
+from onboarding.adapters.secrets import SecretBox
+from onboarding.domain import PingOutcome, TenantRecord
 
 Verify = Callable[[TenantRecord, str, str], Awaitable[PingOutcome]]
 Claim = Callable[[str, datetime], Awaitable[tuple[TenantRecord, int] | None]]

@@ -36,7 +36,7 @@ def apply_to_cohort(view: CohortView | None, event: TenantFact) -> CohortView:
     states = dict(view.states)
     ttfv = dict(view.ttfv_s)
     reasons = dict(view.reasons)
-    new_state: TenantState | None = None
+    new_state: TenantState
     match event:
         case TenantProvisioned():
             new_state = TenantState.PROVISIONED
@@ -54,8 +54,6 @@ def apply_to_cohort(view: CohortView | None, event: TenantFact) -> CohortView:
             reasons.pop(slug, None)
         case WebhookVerified():
             return view  # TenantOnboarded follows and carries time-to-first-verify
-    if new_state is None:
-        return view
     old = states.get(slug)
     if old is not None and _RANK[old] > _RANK[new_state]:
         return view

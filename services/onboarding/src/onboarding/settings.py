@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
-
 from service_kit.settings import ServiceSettings
 
 

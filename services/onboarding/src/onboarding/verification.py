@@ -59,7 +59,7 @@ class RetrySchedule:
         hinted = parse_retry_after(retry_after, now=now)
         if hinted is not None:
             return min(hinted, self.retry_after_max_s)
-        ceiling = min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_max_s, self.backoff_s * 2.0 ** (attempt - 1))
         return ceiling / 2 + rand() * ceiling / 2
 
 

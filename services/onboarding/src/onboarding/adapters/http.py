@@ -43,9 +43,7 @@ class GuardedSender:
         self.policy = policy
         self.resolver = resolver
         self.timeout_s = timeout_s
-        self.client = httpx.AsyncClient(
-            timeout=timeout_s, follow_redirects=False, trust_env=False, transport=transport
-        )
+        self.client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False, transport=transport)
         HTTPXClientInstrumentor.instrument_client(self.client, tracer_provider=tracer_provider)
 
     async def aclose(self) -> None:

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-
-from onboarding.domain import TenantRecord
 from schemas.read_models import CohortView, TenantState
 from service_kit.mongo import Doc, ProjectionStore
+
+from onboarding.domain import TenantRecord
 
 TENANTS = "onboarding_tenants"
 COHORTS = "onboarding_cohorts"
