@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from opentelemetry.trace import TracerProvider
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -106,6 +107,19 @@ def batch_command(
     raise typer.Exit(code)
 
 
+async def publish_requests(settings: OnboardingSettings, requests: list[Any], tracer_provider: TracerProvider) -> None:
+    """Publish the requests to the intake topic inside one `onboard.batch` span (the trace's root)."""
+    tracer = tracer_provider.get_tracer("onboarding.cli")
+    broker, _ = build_broker(settings, group="onboarding-cli", tracer_provider=tracer_provider)
+    try:
+        with tracer.start_as_current_span("onboard.batch", attributes={"batch.size": len(requests)}):
+            await broker.connect()
+            for request in requests:
+                await publish_event(broker, request, topic=settings.topic(topics.TENANT_INTAKE))
+    finally:
+        await broker.stop()
+
+
 async def _run(
     settings: OnboardingSettings,
     roster: batch.Roster,
@@ -116,19 +130,14 @@ async def _run(
     as_json: bool,
 ) -> int:
     tracer_provider = build_tracer_provider("onboarding-cli")
-    tracer = tracer_provider.get_tracer("onboarding.cli")
-    broker, _ = build_broker(settings, group="onboarding-cli", tracer_provider=tracer_provider)
     mongo = build_mongo(settings)
     lines = {r.tenant: r.line for r in roster.rows}
     try:
-        with tracer.start_as_current_span("onboard.batch", attributes={"batch.size": len(requests)}):
-            try:
-                await broker.connect()
-                for request in requests:
-                    await publish_event(broker, request, topic=settings.topic(topics.TENANT_INTAKE))
-            except Exception as exc:
-                err.print(f"[bold red]error:[/] cannot publish to Kafka at {settings.kafka_bootstrap}: {exc}")
-                return EXIT_USAGE
+        try:
+            await publish_requests(settings, requests, tracer_provider)
+        except Exception as exc:
+            err.print(f"[bold red]error:[/] cannot publish to Kafka at {settings.kafka_bootstrap}: {exc}")
+            return EXIT_USAGE
         if not as_json:
             err.print(f"published {len(requests)} request(s) to {settings.topic(topics.TENANT_INTAKE)}")
         cohorts = sorted({r.data.cohort for r in requests})
@@ -140,7 +149,6 @@ async def _run(
         )
         summary = await _summarise(settings, mongo, slugs, results, lines)
     finally:
-        await broker.stop()
         await mongo.close()
         tracer_provider.shutdown()
     for error in roster.errors:
