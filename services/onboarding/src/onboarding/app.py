@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from faststream.asgi import AsgiFastStream, make_ping_asgi
+from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
 from opentelemetry.trace import TracerProvider
-from prometheus_client import CollectorRegistry, make_asgi_app
+from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 from schemas.envelope import CloudEvent
 from schemas.tenant import TenantFact, TenantRequested
 from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, build_mongo
 from service_kit.tracing import build_tracer_provider
@@ -75,11 +76,7 @@ class Onboarding:
         return AsgiFastStream(
             self.broker,
             logger=logging.getLogger(f"{self.settings.service_name}.app"),
-            asgi_routes=[
-                ("/healthz", make_ping_asgi(self.broker, timeout=5.0)),
-                ("/readyz", make_ping_asgi(self.broker, timeout=5.0)),
-                ("/metrics", make_asgi_app(self.registry)),
-            ],
+            asgi_routes=health_routes(self.broker, self.mongo, self.registry),
             on_startup=[self.prepare],
             after_startup=[self.worker.start],
             on_shutdown=[self.worker.stop],
@@ -144,18 +141,14 @@ def build_app(
     async def publish(event: CloudEvent) -> None:
         await publish_event(broker, event, topic=settings.topic(topics.TENANT_EVENTS))
 
-    worst_attempt_s = settings.webhook_timeout_s + max(
-        settings.webhook_backoff_max_s, settings.webhook_retry_after_max_s
-    )
-    leases = mongo_adapter.leases(
-        mongo, settings.mongo_db, timedelta(seconds=settings.webhook_max_attempts * worst_attempt_s + 30)
-    )
+    leases = mongo_adapter.leases(mongo, settings.mongo_db, timedelta(seconds=settings.verify_lease_s))
 
     async def due() -> list[str]:
         return await leases.due(now())
 
     async def verify_one(slug: str) -> None:
-        await handlers.verify_tenant(slug, deps)
+        async with leases.held(slug, now):
+            await handlers.verify_tenant(slug, deps)
 
     worker = VerificationWorker(
         verify_one, due, concurrency=settings.verify_concurrency, sweep_interval_s=settings.verify_sweep_s
@@ -210,7 +203,13 @@ def main() -> None:
         log.error("cannot start", reason=str(exc))
         raise SystemExit(2) from None
     port = int(os.environ.get("ONBOARDING_HTTP_PORT", "8081"))
-    uvicorn.run(service.asgi(), host=os.environ.get("ONBOARDING_HTTP_HOST", "127.0.0.1"), port=port, log_config=None)
+    uvicorn.run(
+        service.asgi(),
+        host=os.environ.get("ONBOARDING_HTTP_HOST", "127.0.0.1"),
+        port=port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 def asyncapi() -> Any:

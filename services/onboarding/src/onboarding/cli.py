@@ -36,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 PENDING = "pending"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

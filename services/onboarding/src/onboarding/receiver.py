@@ -2,13 +2,14 @@
 
 It answers POST /hooks/<tenant>; query parameters script its behaviour per URL:
 `fail=N` answers 503 to the first N deliveries, `status=CODE` always answers CODE,
-`retry_after=S` adds a Retry-After header to failures. With a secret lookup it verifies signatures
-and answers 401 when one does not match.
+`retry_after=S` adds a Retry-After header to failures, `delay_ms=N` answers after N ms.
+With a secret lookup it verifies signatures and answers 401 when one does not match.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ class WebhookReceiver:
                 signature_ok = True
             except WebhookVerificationError:
                 return 401, False, {}
+        if "delay_ms" in query:
+            time.sleep(int(query["delay_ms"]) / 1000)
         extra = {"retry-after": query["retry_after"]} if "retry_after" in query else {}
         if "status" in query:
             return int(query["status"]), signature_ok, extra

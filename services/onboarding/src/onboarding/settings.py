@@ -28,4 +28,7 @@ class OnboardingSettings(ServiceSettings):
     webhook_backoff_max_s: float = Field(default=30.0, ge=0)
     webhook_retry_after_max_s: float = Field(default=60.0, ge=0)
     verify_concurrency: int = Field(default=32, ge=1, description="Webhook verifications in flight at once.")
+    verify_lease_s: float = Field(
+        default=30.0, gt=0, description="Claim on a verification, renewed while it runs; a crash frees it after this."
+    )
     verify_sweep_s: float = Field(default=15.0, gt=0, description="How often to resume interrupted verifications.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from pymongo import AsyncMongoClient, ReturnDocument
@@ -51,6 +54,35 @@ class VerificationLeases:
             return_document=ReturnDocument.AFTER,
         )
         return (TenantRecord.model_validate(doc), int(doc["_rev"])) if doc else None
+
+    async def renew(self, slug: str, now: datetime) -> bool:
+        """Extend a live lease on `slug` (while its verification runs); False if it is gone."""
+        result = await self.collection.update_one(
+            {"_id": slug, "state": TenantState.PROVISIONED.value, "lease_until": {"$gt": now}},
+            {"$set": {"lease_until": now + self.lease}},
+        )
+        return result.matched_count == 1
+
+    @contextlib.asynccontextmanager
+    async def held(self, slug: str, clock: Callable[[], datetime]) -> AsyncIterator[None]:
+        """Keep renewing the lease on `slug` every third of its length until the block ends.
+
+        A short lease then suffices: a crashed worker's tenants are picked up soon after, while a
+        slow but live verification keeps its claim.
+        """
+
+        async def renew_forever() -> None:
+            while True:
+                await asyncio.sleep(self.lease.total_seconds() / 3)
+                await self.renew(slug, clock())
+
+        renewer = asyncio.create_task(renew_forever())
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
 
     async def due(self, now: datetime, *, limit: int = 500) -> list[str]:
         """Slugs awaiting verification with no live lease (after a crash or a restart)."""

@@ -1,0 +1,113 @@
+"""The batch CLI and the onboarding service as processes: a cohort end to end, reruns, bad rows, a crash."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from onboarding.receiver import WebhookReceiver
+from onboarding.settings import OnboardingSettings
+from pymongo import MongoClient
+
+from tests.e2e.conftest import run_cli
+
+FINAL = {"onboarded", "verification_failed"}
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8-sig").replace(b"\n", b"\r\n"))
+    return path
+
+
+def test_the_cli_onboards_a_five_partner_cohort_and_a_rerun_creates_no_duplicates(
+    settings: OnboardingSettings, receiver: WebhookReceiver, mongo: MongoClient, run_service, tmp_path: Path
+):
+    run_service()
+    rows = "\n".join(
+        f'{s},{receiver.url(s)},"{s.title()}, Inc."' for s in ("acme", "bluefin", "cobalt", "delta", "ember")
+    )
+    csv = write_csv(tmp_path / "wave.csv", f"tenant,webhook,display_name\n{rows}\n")
+
+    first = run_cli(settings, "--batch", str(csv), "--cohort", "wave-1", "--json")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["ok"] and report["counts"] == {"onboarded": 5}
+    assert [t["line"] for t in report["tenants"]] == [2, 3, 4, 5, 6]
+    assert all(t["time_to_first_verify_s"] is not None for t in report["tenants"])
+
+    again = run_cli(settings, "--batch", str(csv), "--cohort", "wave-1", "--json")
+    assert again.returncode == 0, again.stderr
+    assert mongo[settings.mongo_db]["onboarding_tenants"].count_documents({}) == 5
+    assert all(receiver.attempts(s) == 1 for s in ("acme", "bluefin", "cobalt", "delta", "ember"))
+
+    status = run_cli(settings, "status", "--cohort", "wave-1", "--json")
+    metrics = json.loads(status.stdout)
+    assert (metrics["requested"], metrics["verified"], metrics["failed"], metrics["failure_rate"]) == (5, 5, 0, 0.0)
+    assert metrics["ttfv_p50_s"] <= metrics["ttfv_p95_s"]
+
+    table = run_cli(settings, "status", "--cohort", "wave-1")
+    assert table.returncode == 0 and "wave-1" in table.stdout
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_the_good_rows_proceed(
+    settings: OnboardingSettings, receiver: WebhookReceiver, run_service, tmp_path: Path
+):
+    run_service()
+    csv = write_csv(
+        tmp_path / "mixed.csv",
+        f"good-one,{receiver.url('good-one')}\n"
+        "Bad_Slug,https://hooks.example/x\n"
+        "\n"
+        f"failing,{receiver.url('failing', status=500)}\n"
+        "no-hook,\n"
+        f"good-two,{receiver.url('good-two')}\n",
+    )
+    result = run_cli(settings, "--batch", str(csv), "--cohort", "mixed", "--json")
+    assert result.returncode == 1
+    assert "mixed.csv:2:" in result.stderr and "slug" in result.stderr
+    assert "mixed.csv:5:" in result.stderr and "missing webhook" in result.stderr
+    states = {t["tenant"]: t["state"] for t in json.loads(result.stdout)["tenants"]}
+    assert states == {
+        "good-one": "onboarded",
+        "Bad_Slug": "invalid",
+        "failing": "verification_failed",
+        "no-hook": "invalid",
+        "good-two": "onboarded",
+    }
+
+
+def test_a_missing_file_is_a_clear_usage_error(settings: OnboardingSettings, tmp_path: Path):
+    result = run_cli(settings, "--batch", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2 and "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_service_killed_mid_batch_and_restarted_leaves_every_tenant_final(
+    settings: OnboardingSettings, receiver: WebhookReceiver, mongo: MongoClient, run_service, tmp_path: Path
+):
+    slugs = [f"crash-{i:02d}" for i in range(24)]
+    csv = write_csv(tmp_path / "crash.csv", "".join(f"{s},{receiver.url(s, delay_ms=150)}\n" for s in slugs))
+    service = run_service(ONBOARDING_VERIFY_CONCURRENCY="2")
+    sent = run_cli(settings, "--batch", str(csv), "--cohort", "crash", "--no-follow", "--json")
+    assert sent.returncode == 1  # not followed, so not known to be verified
+
+    tenants = mongo[settings.mongo_db]["onboarding_tenants"]
+    deadline = time.monotonic() + 30
+    while tenants.count_documents({"state": "onboarded"}) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    service.kill()
+    done_before = tenants.count_documents({"state": {"$in": sorted(FINAL)}})
+    assert done_before < len(slugs), "the kill came too late to interrupt the batch"
+
+    run_service(ONBOARDING_VERIFY_CONCURRENCY="8")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if tenants.count_documents({"state": {"$in": sorted(FINAL)}}) == len(slugs):
+            break
+        time.sleep(0.2)
+    docs = {d["_id"]: d for d in tenants.find()}
+    assert sorted(docs) == slugs, "every tenant exists exactly once"
+    assert {d["state"] for d in docs.values()} == {"onboarded"}
+
+    result = run_cli(settings, "status", "--cohort", "crash", "--json")
+    assert json.loads(result.stdout)["verified"] == len(slugs)
