@@ -1,0 +1,111 @@
+"""deploy/k8s validated offline: kustomize renders every overlay, core objects match the Kubernetes
+schemas (kubernetes-validate, strict), Strimzi topics match their CRD's shape, and house rules hold."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from onboarding.settings import OnboardingSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+OVERLAYS = sorted(p.name for p in (ROOT / "deploy/k8s/overlays").iterdir())
+K8S_VERSION = "1.33.0"
+
+# The part of Strimzi's KafkaTopic CRD (v1beta2) that these manifests use.
+KAFKA_TOPIC = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "kafka.strimzi.io/v1beta2"},
+        "metadata": {"type": "object", "required": ["name", "labels"],
+                     "properties": {"labels": {"type": "object", "required": ["strimzi.io/cluster"]}}},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["partitions", "replicas"],
+            "properties": {
+                "topicName": {"type": "string", "pattern": r"^[a-zA-Z0-9._-]{1,249}$"},
+                "partitions": {"type": "integer", "minimum": 1},
+                "replicas": {"type": "integer", "minimum": 1, "maximum": 32767},
+                "config": {"type": "object", "additionalProperties": {"type": ["string", "integer", "boolean"]}},
+            },
+        },
+    },
+}
+
+
+def render(overlay: str) -> list[dict]:
+    kustomize = shutil.which("kustomize") or str(ROOT / ".local/bin/kustomize")
+    out = subprocess.run([kustomize, "build", str(ROOT / "deploy/k8s/overlays" / overlay)],
+                         capture_output=True, text=True, check=True).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def docs(request) -> list[dict]:
+    return render(request.param)
+
+
+def test_there_are_dev_and_prod_overlays():
+    assert {"dev", "prod"} <= set(OVERLAYS)
+
+
+def test_every_object_is_valid_against_its_schema(docs):
+    for doc in docs:
+        if doc["kind"] == "KafkaTopic":
+            jsonschema.validate(doc, KAFKA_TOPIC)
+        else:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+def deployments(docs):
+    return [d for d in docs if d["kind"] == "Deployment"]
+
+
+def test_deployments_run_hardened_with_probes_and_resources(docs):
+    assert deployments(docs)
+    for deployment in deployments(docs):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            ctx = container["securityContext"]
+            assert ctx["readOnlyRootFilesystem"] is True and ctx["allowPrivilegeEscalation"] is False
+            assert ctx["capabilities"]["drop"] == ["ALL"]
+            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
+
+
+def test_every_deployment_has_a_disruption_budget_and_a_network_policy(docs):
+    names = {d["metadata"]["name"] for d in deployments(docs)}
+    assert names <= {d["metadata"]["name"] for d in docs if d["kind"] == "PodDisruptionBudget"}
+    assert names <= {d["metadata"]["name"] for d in docs if d["kind"] == "NetworkPolicy"}
+
+
+def test_every_topic_has_a_dead_letter_twin(docs):
+    topics = {d["spec"]["topicName"] for d in docs if d["kind"] == "KafkaTopic"}
+    assert {"tenant.intake.v1", "tenant.events.v1"} <= topics
+    assert all(f"{t}.dlq" in topics for t in topics if not t.endswith(".dlq"))
+
+
+def test_config_keys_are_settings_the_service_reads(docs):
+    known = {f"ONBOARDING_{name.upper()}" for name in OnboardingSettings.model_fields}
+    known |= {"ONBOARDING_HTTP_HOST", "ONBOARDING_HTTP_PORT"}
+    (config,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("onboarding-config")]
+    unknown = {k for k in config["data"] if k.startswith("ONBOARDING_")} - known
+    assert not unknown, f"ConfigMap keys the service ignores: {unknown}"
+
+
+def test_secrets_are_referenced_not_inlined_in_the_deployment(docs):
+    for deployment in deployments(docs):
+        env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        secret_env = {e["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
+        assert "ONBOARDING_SECRETS_KEY" in secret_env
+        assert all("value" not in e for e in env if e["name"] == "ONBOARDING_SECRETS_KEY")
