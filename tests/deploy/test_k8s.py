@@ -24,8 +24,11 @@ KAFKA_TOPIC = {
     "required": ["apiVersion", "kind", "metadata", "spec"],
     "properties": {
         "apiVersion": {"const": "kafka.strimzi.io/v1beta2"},
-        "metadata": {"type": "object", "required": ["name", "labels"],
-                     "properties": {"labels": {"type": "object", "required": ["strimzi.io/cluster"]}}},
+        "metadata": {
+            "type": "object",
+            "required": ["name", "labels"],
+            "properties": {"labels": {"type": "object", "required": ["strimzi.io/cluster"]}},
+        },
         "spec": {
             "type": "object",
             "additionalProperties": False,
@@ -43,8 +46,9 @@ KAFKA_TOPIC = {
 
 def render(overlay: str) -> list[dict]:
     kustomize = shutil.which("kustomize") or str(ROOT / ".local/bin/kustomize")
-    out = subprocess.run([kustomize, "build", str(ROOT / "deploy/k8s/overlays" / overlay)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [kustomize, "build", str(ROOT / "deploy/k8s/overlays" / overlay)], capture_output=True, text=True, check=True
+    ).stdout
     return [doc for doc in yaml.safe_load_all(out) if doc]
 
 

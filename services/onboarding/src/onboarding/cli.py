@@ -203,6 +203,7 @@ async def _follow(
     finally:
         if display:
             display.stop()
+            err.print()
 
 
 def _describe(states: dict[str, str]) -> str:
@@ -317,24 +318,27 @@ async def _load_cohort(settings: OnboardingSettings, cohort: str) -> CohortView 
 def print_cohort(view: CohortView, console: Console) -> None:
     """Render a cohort's metrics as a table."""
     s = view.summary
-    table = Table(title=f"Cohort {view.cohort}", header_style="bold")
-    for column in ("requested", "provisioned", "verified", "failed", "pending", "failure rate", "TTFV p50", "TTFV p95"):
-        table.add_column(column, justify="right")
 
-    def fmt(value: object) -> str:
+    def seconds(value: object) -> str:
         return "-" if not isinstance(value, float | int) else f"{value:.3f} s"
 
-    table.add_row(
-        str(s["requested"]),
-        str(s["provisioned"]),
-        str(s["verified"]),
-        str(s["failed"]),
-        str(s["pending"]),
-        f"{view.failure_rate:.1%}",
-        fmt(s["ttfv_p50_s"]),
-        fmt(s["ttfv_p95_s"]),
-    )
+    table = Table(title=f"Cohort {view.cohort}", header_style="bold", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name in ("requested", "provisioned", "verified", "failed", "pending"):
+        table.add_row(name, str(s[name]))
+    table.add_row("failure rate", f"{view.failure_rate:.1%}")
+    table.add_row("time to first verify p50", seconds(s["ttfv_p50_s"]))
+    table.add_row("time to first verify p95", seconds(s["ttfv_p95_s"]))
     console.print(table)
+    if view.reasons:
+        reasons = Table(title="Failures", header_style="bold")
+        reasons.add_column("tenant")
+        reasons.add_column("state")
+        reasons.add_column("reason")
+        for slug, reason in sorted(view.reasons.items()):
+            reasons.add_row(slug, str(view.states.get(slug, "")), reason)
+        console.print(reasons)
 
 
 def main() -> None:
