@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
-from pymongo import MongoClient
-
 from onboarding.adapters.secrets import SecretBox
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
+from pydantic import SecretStr
+from pymongo import MongoClient
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -11,7 +11,6 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-
 from onboarding.settings import OnboardingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
