@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
+from schemas.read_models import CohortMember, CohortView
 from schemas.tenant import TenantRequested, TenantRequestedData
 
 
@@ -59,5 +60,6 @@ def tenant(mongo: MongoClient, settings: OnboardingSettings, slug: str) -> dict 
     return mongo[settings.mongo_db]["onboarding_tenants"].find_one({"_id": slug})
 
 
-def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> dict | None:
-    return mongo[settings.mongo_db]["onboarding_cohorts"].find_one({"_id": name})
+def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> CohortView:
+    members = mongo[settings.mongo_db]["onboarding_cohorts"].find({"cohort": name})
+    return CohortView.of(name, [CohortMember.model_validate(m) for m in members])

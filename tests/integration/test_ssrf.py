@@ -7,7 +7,7 @@ from onboarding.app import build_app
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
 
-from tests.integration.support import eventually, request, tenant
+from tests.integration.support import cohort, eventually, request, tenant
 
 FAKE_DNS = {
     "loopback.partner.example": ["127.0.0.1"],
@@ -67,13 +67,6 @@ async def test_plain_http_to_a_host_that_is_not_allow_listed_is_rejected_at_inta
     await publish(request("marker", "https://10.9.9.9/hook"))
     await eventually(lambda: tenant(mongo, guarded, "marker") is not None, what="marker handled")
     assert tenant(mongo, guarded, "plainhttp") is None
-    view = mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"})
-    await eventually(
-        lambda: (
-            "plainhttp"
-            in (mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"}) or {}).get("reasons", {})
-        ),
-        what="rejection in cohort",
-    )
-    view = mongo[guarded.mongo_db]["onboarding_cohorts"].find_one({"_id": "it"})
-    assert "http is only allowed for allow-listed development hosts" in view["reasons"]["plainhttp"]
+    await eventually(lambda: "plainhttp" in cohort(mongo, guarded, "it").reasons, what="rejection in cohort")
+    reason = cohort(mongo, guarded, "it").reasons["plainhttp"]
+    assert "http is only allowed for allow-listed development hosts" in reason

@@ -30,9 +30,11 @@ func main() {
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Handler:  "sqlite",
+		// Immediate transactions take the write lock up front, so concurrent writers wait (busy_timeout)
+		// instead of failing with SQLITE_BUSY when a read transaction tries to upgrade.
+		SQLiteURL: "file:" + dir + "/?_txlock=immediate",
 	})
 	if err != nil {
 		log.Fatalf("ferretdb-local: %v", err)

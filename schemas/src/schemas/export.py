@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from schemas.envelope import CloudEvent
-from schemas.read_models import CohortView, TenantView
+from schemas.read_models import CohortMember, CohortView, TenantView
 from schemas.tenant import (
     TenantOnboarded,
     TenantProvisioned,
@@ -25,7 +25,7 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     WebhookVerificationFailed,
     TenantOnboarded,
 )
-READ_MODELS = (TenantView, CohortView)
+READ_MODELS = (TenantView, CohortMember, CohortView)
 
 
 def documents() -> dict[str, str]:

@@ -45,14 +45,40 @@ class TenantView(Contract):
     problems: tuple[str, ...] = ()
 
 
+class CohortMember(Contract):
+    """One tenant's place in its cohort (collection `onboarding_cohorts`, key: `<cohort>/<slug>`).
+
+    One small document per tenant keeps every update O(1); a cohort's metrics are the fold of its
+    members (CohortView.of).
+    """
+
+    cohort: str
+    slug: str
+    state: TenantState
+    ttfv_s: float | None = None
+    reason: str | None = None
+    updated_at: UtcDatetime | None = None
+
+
 class CohortView(Contract):
-    """Onboarding metrics of one cohort (collection `onboarding_cohorts`, key: cohort name)."""
+    """Onboarding metrics of one cohort, folded from its members."""
 
     cohort: str
     states: dict[str, TenantState] = Field(default_factory=dict, description="slug -> latest state")
     ttfv_s: dict[str, float] = Field(default_factory=dict, description="slug -> time-to-first-verify")
     reasons: dict[str, str] = Field(default_factory=dict, description="slug -> why it failed")
     updated_at: UtcDatetime | None = None
+
+    @classmethod
+    def of(cls, cohort: str, members: list[CohortMember]) -> CohortView:
+        """The cohort's view from its members' documents."""
+        return cls(
+            cohort=cohort,
+            states={m.slug: m.state for m in members},
+            ttfv_s={m.slug: m.ttfv_s for m in members if m.ttfv_s is not None},
+            reasons={m.slug: m.reason for m in members if m.reason},
+            updated_at=max((m.updated_at for m in members if m.updated_at), default=None),
+        )
 
     @property
     def requested(self) -> int:

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from onboarding.projections import apply_to_cohort
+from onboarding.projections import apply_to_member, member_key
 from schemas.read_models import CohortView, TenantState
 from schemas.tenant import (
     Problem,
@@ -75,10 +75,12 @@ def rejected(slug):
 
 
 def fold(*events):
-    view = None
+    """Fold facts the way the store does: one member document per key; None means unchanged."""
+    members = {}
     for event in events:
-        view = apply_to_cohort(view, event)
-    return view
+        key = member_key(event)
+        members[key] = apply_to_member(members.get(key), event) or members.get(key)
+    return CohortView.of("c1", [m for m in members.values() if m is not None])
 
 
 def test_cohort_metrics_follow_the_facts():

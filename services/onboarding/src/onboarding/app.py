@@ -155,7 +155,7 @@ def build_app(
     )
     deps = handlers.Deps(
         tenants=mongo_adapter.tenant_store(mongo, settings.mongo_db),
-        cohorts=mongo_adapter.cohort_store(mongo, settings.mongo_db),
+        members=mongo_adapter.member_store(mongo, settings.mongo_db),
         publish=publish,
         verify=verify,
         claim=leases.claim,

@@ -147,7 +147,7 @@ async def _run(
             if follow and slugs
             else {}
         )
-        summary = await _summarise(settings, mongo, slugs, results, lines)
+        summary = await _summarise(settings, mongo, cohorts, slugs, results, lines)
     finally:
         await mongo.close()
         tracer_provider.shutdown()
@@ -169,7 +169,6 @@ async def _follow(
     settings: OnboardingSettings, mongo: Any, cohorts: list[str], slugs: list[str], *, deadline_s: float, live: bool
 ) -> dict[str, str]:
     """Poll the cohort projections until every slug is final or the timeout passes."""
-    store = mongo_adapter.cohort_store(mongo, settings.mongo_db)
     deadline = time.monotonic() + deadline_s
     states: dict[str, str] = dict.fromkeys(slugs, PENDING)
     progress = Progress(
@@ -187,9 +186,9 @@ async def _follow(
         display.start()
     try:
         while True:
-            views = await store.find({"_id": {"$in": cohorts}})
+            views = await mongo_adapter.load_cohorts(mongo, settings.mongo_db, cohorts)
             merged: dict[str, TenantState] = {}
-            for view in views:
+            for view in views.values():
                 merged.update(view.states)
             for slug in slugs:
                 states[slug] = merged.get(slug, PENDING)
@@ -199,7 +198,7 @@ async def _follow(
                 display.update(_live_view(progress, states) if len(slugs) <= 25 else progress)
             if done == len(slugs) or time.monotonic() >= deadline:
                 return states
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.25 if len(slugs) <= 100 else 1.0)
     finally:
         if display:
             display.stop()
@@ -236,20 +235,24 @@ def _live_view(progress: Progress, states: dict[str, str]) -> Table:
 
 
 async def _summarise(
-    settings: OnboardingSettings, mongo: Any, slugs: list[str], states: dict[str, str], lines: dict[str, int]
+    settings: OnboardingSettings,
+    mongo: Any,
+    cohorts: list[str],
+    slugs: list[str],
+    states: dict[str, str],
+    lines: dict[str, int],
 ) -> list[TenantLine]:
     tenants = mongo_adapter.tenant_store(mongo, settings.mongo_db)
-    cohorts = mongo_adapter.cohort_store(mongo, settings.mongo_db)
     records: dict[str, TenantRecord] = {t.slug: t for t in await tenants.find({"_id": {"$in": slugs}})}
     reasons: dict[str, str] = {}
-    for view in await cohorts.find({"states": {"$exists": True}}):
-        reasons.update({k: v for k, v in view.reasons.items() if k in states})
+    for view in (await mongo_adapter.load_cohorts(mongo, settings.mongo_db, cohorts)).values():
+        reasons.update({k: v for k, v in view.reasons.items() if k in lines})
     summary = []
     for slug in slugs:
         record = records.get(slug)
         state = str(states.get(slug, PENDING))
-        if state == TenantState.PROVISIONED:
-            state = "timed out" if states else state
+        if states and state in (PENDING, TenantState.PROVISIONED):
+            state = "timed out"
         summary.append(
             TenantLine(
                 slug,
@@ -308,7 +311,7 @@ def status_command(
 async def _load_cohort(settings: OnboardingSettings, cohort: str) -> CohortView | None:
     mongo = build_mongo(settings)
     try:
-        return await mongo_adapter.cohort_store(mongo, settings.mongo_db).get(cohort)
+        return (await mongo_adapter.load_cohorts(mongo, settings.mongo_db, [cohort])).get(cohort)
     except Exception as exc:
         raise _fail(f"cannot read MongoDB at {settings.mongo_uri}: {type(exc).__name__}") from None
     finally:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.envelope import CloudEvent
-from schemas.read_models import CohortView
+from schemas.read_models import CohortMember
 from schemas.tenant import TENANT_FACTS, TenantFact, TenantRequested
 from service_kit.mongo import ConcurrentUpdateError, ProjectionStore
 
@@ -24,7 +24,7 @@ class Deps:
     """What the handlers need, built once in app.py (tests pass their own)."""
 
     tenants: ProjectionStore[TenantRecord]
-    cohorts: ProjectionStore[CohortView]
+    members: ProjectionStore[CohortMember]
     publish: Callable[[CloudEvent], Awaitable[None]]
     verify: Verify
     claim: Claim
@@ -69,7 +69,7 @@ async def verify_tenant(slug: str, deps: Deps) -> None:
 
 
 async def on_tenant_fact(event: TenantFact, deps: Deps) -> None:
-    """Fold a tenant fact into its cohort's metrics, once per event id."""
-    await deps.cohorts.apply(
-        projections.cohort_of(event), event.id, lambda view: projections.apply_to_cohort(view, event)
+    """Fold a tenant fact into its cohort membership, once per event id."""
+    await deps.members.apply(
+        projections.member_key(event), event.id, lambda member: projections.apply_to_member(member, event)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.read_models import CohortView, TenantState
+from schemas.read_models import CohortMember, TenantState
 from schemas.tenant import (
     TenantFact,
     TenantOnboarded,
@@ -20,42 +20,38 @@ _RANK = {
 }
 
 
-def cohort_of(event: TenantFact) -> str:
-    """The cohort a tenant fact belongs to."""
-    return event.data.cohort
+def member_key(event: TenantFact) -> str:
+    """Key of the cohort member document a fact updates."""
+    return f"{event.data.cohort}/{event.data.slug}"
 
 
-def apply_to_cohort(view: CohortView | None, event: TenantFact) -> CohortView:
-    """Fold one tenant fact into its cohort's metrics.
+def apply_to_member(member: CohortMember | None, event: TenantFact) -> CohortMember | None:
+    """Fold one tenant fact into the tenant's cohort membership; None when it changes nothing.
 
     A tenant's state only moves forward (a late or replayed earlier fact never undoes a final
-    state), and the per-tenant maps make the fold idempotent even without event-id dedup.
+    state), so applying facts twice or out of order changes nothing.
     """
-    view = view or CohortView(cohort=cohort_of(event))
-    slug = event.data.slug
-    states = dict(view.states)
-    ttfv = dict(view.ttfv_s)
-    reasons = dict(view.reasons)
-    new_state: TenantState
+    ttfv = member.ttfv_s if member else None
+    reason = member.reason if member else None
     match event:
         case TenantProvisioned():
-            new_state = TenantState.PROVISIONED
+            state = TenantState.PROVISIONED
         case TenantRejected():
-            if slug in states:  # a conflicting request for an existing tenant leaves it as it is
-                return view
-            new_state = TenantState.REJECTED
-            reasons[slug] = "; ".join(f"{p.field}: {p.reason}" for p in event.data.problems)
+            if member is not None:  # a conflicting request for an existing tenant leaves it as it is
+                return None
+            state = TenantState.REJECTED
+            reason = "; ".join(f"{p.field}: {p.reason}" for p in event.data.problems)
         case WebhookVerificationFailed():
-            new_state = TenantState.VERIFICATION_FAILED
-            reasons[slug] = event.data.reason
+            state = TenantState.VERIFICATION_FAILED
+            reason = event.data.reason
         case TenantOnboarded():
-            new_state = TenantState.ONBOARDED
-            ttfv[slug] = event.data.time_to_first_verify_s
-            reasons.pop(slug, None)
+            state = TenantState.ONBOARDED
+            ttfv = event.data.time_to_first_verify_s
+            reason = None
         case WebhookVerified():
-            return view  # TenantOnboarded follows and carries time-to-first-verify
-    old = states.get(slug)
-    if old is not None and _RANK[old] > _RANK[new_state]:
-        return view
-    states[slug] = new_state
-    return view.model_copy(update={"states": states, "ttfv_s": ttfv, "reasons": reasons, "updated_at": event.time})
+            return None  # TenantOnboarded follows and carries time-to-first-verify
+    if member is not None and _RANK[member.state] > _RANK[state]:
+        return None
+    return CohortMember(
+        cohort=event.data.cohort, slug=event.data.slug, state=state, ttfv_s=ttfv, reason=reason, updated_at=event.time
+    )

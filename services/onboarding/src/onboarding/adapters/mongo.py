@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from schemas.read_models import CohortView, TenantState
+from schemas.read_models import CohortMember, CohortView, TenantState
 from service_kit.mongo import Doc, ProjectionStore
 
 from onboarding.domain import TenantRecord
@@ -23,9 +23,19 @@ def tenant_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[Tena
     return ProjectionStore(client[db][TENANTS], TenantRecord)
 
 
-def cohort_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[CohortView]:
-    """Cohort metrics keyed by cohort name."""
-    return ProjectionStore(client[db][COHORTS], CohortView)
+def member_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[CohortMember]:
+    """Cohort members keyed by `<cohort>/<slug>`."""
+    return ProjectionStore(client[db][COHORTS], CohortMember)
+
+
+async def load_cohorts(client: AsyncMongoClient[Doc], db: str, names: list[str]) -> dict[str, CohortView]:
+    """The views of the named cohorts that have members."""
+    members = await member_store(client, db).find({"cohort": {"$in": names}})
+    return {
+        name: CohortView.of(name, [m for m in members if m.cohort == name])
+        for name in names
+        if any(m.cohort == name for m in members)
+    }
 
 
 async def ensure_indexes(client: AsyncMongoClient[Doc], db: str) -> None:
@@ -33,6 +43,7 @@ async def ensure_indexes(client: AsyncMongoClient[Doc], db: str) -> None:
     await client[db][TENANTS].create_index("cohort")
     await client[db][TENANTS].create_index("request_id")
     await client[db][TENANTS].create_index([("state", 1), ("lease_until", 1)])
+    await client[db][COHORTS].create_index("cohort")
 
 
 def _due(now: datetime) -> Doc:

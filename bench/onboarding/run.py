@@ -1,0 +1,194 @@
+"""Benchmark: 1,000 tenants onboarded end to end, against raw aiokafka on the same broker in the same run.
+
+End to end = the batch CLI's publish path -> Kafka -> the onboarding service (a separate process)
+-> MongoDB -> a signed webhook ping to a local receiver -> the facts on Kafka -> the cohort projection,
+until the projection shows every tenant verified. The baseline produces and consumes the same
+1,000 request messages with bare aiokafka on the same broker. Prints tenants/s, time-to-first-verify
+p50/p95, the baseline rate, the ratio, and a 5-tenant cohort's p50 time-to-first-verify.
+
+    make bench            (or: uv run python bench/onboarding/run.py --tenants 1000)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cryptography.fernet import Fernet
+from onboarding import batch
+from onboarding.cli import publish_requests
+from onboarding.receiver import WebhookReceiver
+from onboarding.settings import OnboardingSettings
+from opentelemetry.sdk.trace import TracerProvider
+from pydantic import SecretStr
+from pymongo import MongoClient
+from schemas.read_models import CohortMember, CohortView
+from service_kit.broker import ensure_topics
+
+BIN = Path(sys.executable).parent
+TARGET_SECONDS_1000 = 60.0
+TARGET_P50_5 = 1.0
+
+
+def settings_for_run() -> OnboardingSettings:
+    run = uuid.uuid4().hex[:8]
+    return OnboardingSettings(
+        mongo_db=f"bench_{run}",
+        topic_prefix=f"bench-{run}.",
+        secrets_key=SecretStr(Fernet.generate_key().decode()),
+        webhook_allow_hosts=frozenset({"127.0.0.1"}),
+        verify_concurrency=int(os.environ.get("BENCH_VERIFY_CONCURRENCY", "8")),
+    )
+
+
+def start_service(settings: OnboardingSettings, log: Path) -> subprocess.Popen[bytes]:
+    assert settings.secrets_key is not None
+    port = "18081"
+    env = {
+        **os.environ,
+        "ONBOARDING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "ONBOARDING_MONGO_URI": settings.mongo_uri,
+        "ONBOARDING_MONGO_DB": settings.mongo_db,
+        "ONBOARDING_TOPIC_PREFIX": settings.topic_prefix,
+        "ONBOARDING_SECRETS_KEY": settings.secrets_key.get_secret_value(),
+        "ONBOARDING_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]',
+        "ONBOARDING_VERIFY_CONCURRENCY": str(settings.verify_concurrency),
+        "ONBOARDING_LOG_LEVEL": "WARNING",
+        "ONBOARDING_HTTP_PORT": port,
+    }
+    with log.open("ab") as out:
+        proc = subprocess.Popen([str(BIN / "onboarding-service")], env=env, stdout=out, stderr=out)
+    for _ in range(150):
+        if proc.poll() is not None:
+            sys.exit(f"bench: onboarding-service exited; see {log}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    sys.exit("bench: onboarding-service not ready in 30 s")
+
+
+def roster(n: int, receiver: WebhookReceiver, prefix: str) -> str:
+    return "tenant,webhook\n" + "".join(f"{prefix}-{i:05d},{receiver.url(f'{prefix}-{i:05d}')}\n" for i in range(n))
+
+
+async def onboard(settings: OnboardingSettings, text: str, cohort: str, timeout_s: float) -> tuple[float, CohortView]:
+    parsed = batch.parse_roster(text)
+    now = datetime.now(UTC)
+    requests = [batch.to_request(r, cohort=cohort, plan="standard", now=now) for r in parsed.rows]
+    mongo: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
+    members = mongo[settings.mongo_db]["onboarding_cohorts"]
+    started = time.perf_counter()
+    await publish_requests(settings, requests, TracerProvider())
+    deadline = started + timeout_s
+    view = CohortView(cohort=cohort)
+    while time.perf_counter() < deadline:
+        view = CohortView.of(cohort, [CohortMember.model_validate(m) for m in members.find({"cohort": cohort})])
+        if view.verified + view.failed == len(requests):
+            break
+        await asyncio.sleep(0.5)
+    elapsed = time.perf_counter() - started
+    mongo.close()
+    return elapsed, view
+
+
+async def raw_baseline(settings: OnboardingSettings, payloads: list[bytes]) -> float:
+    """Seconds for bare aiokafka to produce and consume the same messages on the same broker."""
+    topic = settings.topic("baseline.raw")
+    await ensure_topics(settings.kafka_bootstrap, [topic])
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"baseline-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=True,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
+    await consumer.start()
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        for payload in payloads:  # one awaited send per message, as the CLI publishes
+            await producer.send_and_wait(topic, payload, key=b"k")
+        seen = 0
+        while seen < len(payloads):
+            batch_ = await consumer.getmany(timeout_ms=1000)
+            seen += sum(len(v) for v in batch_.values())
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+
+    settings = settings_for_run()
+    receiver = WebhookReceiver().start()
+    logs = Path(".local/bench")
+    logs.mkdir(parents=True, exist_ok=True)
+    service = start_service(settings, logs / "onboarding.log")
+    try:
+        text = roster(args.tenants, receiver, "bench")
+        payloads = [
+            batch.to_request(r, cohort="raw", plan="standard", now=datetime.now(UTC)).to_json()
+            for r in batch.parse_roster(text).rows
+        ]
+        baseline_s = asyncio.run(raw_baseline(settings, payloads))
+        elapsed, view = asyncio.run(onboard(settings, text, "bench-1000", args.timeout))
+        small_elapsed, small = asyncio.run(onboard(settings, roster(5, receiver, "five"), "bench-5", 60))
+    finally:
+        service.terminate()
+        service.wait(30)
+        receiver.stop()
+        MongoClient(settings.mongo_uri).drop_database(settings.mongo_db)
+
+    rate = view.verified / elapsed
+    raw_rate = len(payloads) / baseline_s
+    results = {
+        "tenants": args.tenants,
+        "verified": view.verified,
+        "failed": view.failed,
+        "seconds": round(elapsed, 2),
+        "tenants_per_s": round(rate, 1),
+        "ttfv_p50_s": view.ttfv_percentile(0.5),
+        "ttfv_p95_s": view.ttfv_percentile(0.95),
+        "baseline_raw_aiokafka_msgs_per_s": round(raw_rate, 1),
+        "ratio_end_to_end_vs_raw": round(rate / raw_rate, 3),
+        "cohort5_seconds": round(small_elapsed, 3),
+        "cohort5_ttfv_p50_s": small.ttfv_percentile(0.5),
+    }
+    print(f"onboarding end to end: {view.verified}/{args.tenants} verified in {elapsed:.2f} s = {rate:.1f} tenants/s")
+    print(f"time-to-first-verify: p50 {results['ttfv_p50_s']:.3f} s, p95 {results['ttfv_p95_s']:.3f} s")
+    print(f"baseline raw aiokafka produce+consume, same broker, same run: {raw_rate:.1f} msgs/s")
+    print(f"ratio end-to-end / raw: {results['ratio_end_to_end_vs_raw']:.3f}")
+    print(f"5-tenant cohort: p50 time-to-first-verify {small.ttfv_percentile(0.5)} s ({small.verified}/5 verified)")
+    ok_1000 = view.verified == args.tenants and elapsed <= TARGET_SECONDS_1000
+    ok_5 = (small.ttfv_percentile(0.5) or 99) <= TARGET_P50_5
+    print(
+        f"target 1,000 verified in <= {TARGET_SECONDS_1000:.0f} s: {'met' if ok_1000 else 'MISSED'}; "
+        f"5-tenant p50 <= {TARGET_P50_5:.0f} s: {'met' if ok_5 else 'MISSED'}"
+    )
+    Path("bench/results").mkdir(parents=True, exist_ok=True)
+    Path("bench/results/onboarding.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if ok_1000 and ok_5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
