@@ -27,13 +27,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cryptography.fernet import Fernet
 from onboarding import batch
 from onboarding.cli import publish_requests
+from onboarding.follow import BatchProgress, FactFollower
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
 from pymongo import MongoClient
-from schemas.read_models import CohortMember, CohortView
+from schemas.read_models import CohortMember, CohortView, TenantState
 from service_kit.broker import ensure_topics
+
+from schemas import topics
 
 BIN = Path(sys.executable).parent
 TARGET_SECONDS_1000 = 60.0
@@ -86,23 +89,26 @@ def roster(n: int, receiver: WebhookReceiver, prefix: str) -> str:
 
 
 async def onboard(settings: OnboardingSettings, text: str, cohort: str, timeout_s: float) -> tuple[float, CohortView]:
+    """The CLI's path: follow tenant.events.v1, publish the batch, wait until every tenant is final."""
     parsed = batch.parse_roster(text)
     now = datetime.now(UTC)
     requests = [batch.to_request(r, cohort=cohort, plan="standard", now=now) for r in parsed.rows]
-    mongo: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
-    members = mongo[settings.mongo_db]["onboarding_cohorts"]
+    progress = BatchProgress({r.data.slug: r.data.cohort for r in requests})
+    follower = FactFollower(settings.kafka_bootstrap, settings.topic(topics.TENANT_EVENTS))
+    await follower.start()
     started = time.perf_counter()
-    await publish_requests(settings, requests, TracerProvider())
-    deadline = started + timeout_s
-    view = CohortView(cohort=cohort)
-    while time.perf_counter() < deadline:
-        view = CohortView.of(cohort, [CohortMember.model_validate(m) for m in members.find({"cohort": cohort})])
-        if view.verified + view.failed == len(requests):
-            break
-        await asyncio.sleep(0.5)
+    try:
+        await publish_requests(settings, requests, TracerProvider())
+        await follower.follow(progress, deadline_s=timeout_s, on_change=lambda _: None)
+    finally:
+        await follower.stop()
     elapsed = time.perf_counter() - started
-    mongo.close()
-    return elapsed, view
+    members = [
+        CohortMember(cohort=cohort, slug=slug, state=TenantState(t.state), ttfv_s=t.ttfv_s, at=now)
+        for slug, t in progress.tenants.items()
+        if t.state != "pending"
+    ]
+    return elapsed, CohortView.of(cohort, members)
 
 
 async def raw_baseline(settings: OnboardingSettings, payloads: list[bytes]) -> float:

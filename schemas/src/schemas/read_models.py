@@ -23,6 +23,15 @@ class TenantState(StrEnum):
         """Whether onboarding has ended for this tenant."""
         return self is not TenantState.PROVISIONED
 
+    @property
+    def rank(self) -> int:
+        """Order of precedence: a tenant's state is its highest-ranked fact.
+
+        A rejection ranks lowest, so a conflicting request never hides an existing tenant and a
+        corrected request after a rejection wins; a final state outranks provisioning.
+        """
+        return {"rejected": 0, "provisioned": 1, "verification_failed": 2, "onboarded": 3}[self.value]
+
 
 class TenantView(Contract):
     """One tenant as onboarding sees it (collection `onboarding_tenants`, key: slug)."""
@@ -46,10 +55,11 @@ class TenantView(Contract):
 
 
 class CohortMember(Contract):
-    """One tenant's place in its cohort (collection `onboarding_cohorts`, key: `<cohort>/<slug>`).
+    """One fact about a tenant's place in its cohort (collection `onboarding_cohorts`).
 
-    One small document per tenant keeps every update O(1); a cohort's metrics are the fold of its
-    members (CohortView.of).
+    Key `<cohort>/<slug>/<state>`: the projection only ever inserts, so applying a fact twice is a
+    duplicate key that changes nothing, and no write rewrites a growing document. A cohort's view
+    is the fold of its members (CohortView.of), each tenant at its highest-ranked state.
     """
 
     cohort: str
@@ -57,7 +67,12 @@ class CohortMember(Contract):
     state: TenantState
     ttfv_s: float | None = None
     reason: str | None = None
-    updated_at: UtcDatetime | None = None
+    at: UtcDatetime
+
+    @property
+    def key(self) -> str:
+        """The document's _id."""
+        return f"{self.cohort}/{self.slug}/{self.state.value}"
 
 
 class CohortView(Contract):
@@ -71,13 +86,19 @@ class CohortView(Contract):
 
     @classmethod
     def of(cls, cohort: str, members: list[CohortMember]) -> CohortView:
-        """The cohort's view from its members' documents."""
+        """The cohort's view from its members' documents: each tenant at its highest-ranked state."""
+        top: dict[str, CohortMember] = {}
+        for member in members:
+            if member.cohort == cohort:
+                best = top.get(member.slug)
+                if best is None or member.state.rank > best.state.rank:
+                    top[member.slug] = member
         return cls(
             cohort=cohort,
-            states={m.slug: m.state for m in members},
-            ttfv_s={m.slug: m.ttfv_s for m in members if m.ttfv_s is not None},
-            reasons={m.slug: m.reason for m in members if m.reason},
-            updated_at=max((m.updated_at for m in members if m.updated_at), default=None),
+            states={m.slug: m.state for m in top.values()},
+            ttfv_s={m.slug: m.ttfv_s for m in top.values() if m.ttfv_s is not None},
+            reasons={m.slug: m.reason for m in top.values() if m.reason},
+            updated_at=max((m.at for m in members), default=None),
         )
 
     @property

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
-from onboarding.projections import apply_to_member, member_key
+from onboarding.follow import BatchProgress
+from onboarding.projections import member_of
 from schemas.read_models import CohortView, TenantState
 from schemas.tenant import (
     Problem,
@@ -75,12 +76,13 @@ def rejected(slug):
 
 
 def fold(*events):
-    """Fold facts the way the store does: one member document per key; None means unchanged."""
+    """Fold facts the way the store does: insert-only documents, a duplicate key changes nothing."""
     members = {}
     for event in events:
-        key = member_key(event)
-        members[key] = apply_to_member(members.get(key), event) or members.get(key)
-    return CohortView.of("c1", [m for m in members.values() if m is not None])
+        member = member_of(event)
+        if member is not None:
+            members.setdefault(member.key, member)
+    return CohortView.of("c1", list(members.values()))
 
 
 def test_cohort_metrics_follow_the_facts():
@@ -98,6 +100,20 @@ def test_cohort_metrics_follow_the_facts():
     assert s["failure_rate"] == 0.5
     assert (s["ttfv_p50_s"], s["ttfv_p95_s"]) == (1.0, 3.0)
     assert view.reasons == {"c": "HTTP 500 after 5 attempts", "d": "plan: unknown plan"}
+
+
+def test_a_rejection_then_a_corrected_request_counts_the_tenant_once():
+    view = fold(rejected("a"), provisioned("a"), onboarded("a", 2.0))
+    assert view.states == {"a": TenantState.ONBOARDED} and view.reasons == {}
+
+
+def test_the_batch_follower_folds_facts_for_its_own_tenants_only():
+    progress = BatchProgress({"a": "c1", "b": "c1"})
+    for fact in (provisioned("a"), onboarded("a", 1.5), failed("b"), provisioned("x"), provisioned("a")):
+        progress.apply(fact)
+    assert progress.tenants["a"].state == "onboarded" and progress.tenants["a"].ttfv_s == 1.5
+    assert progress.tenants["b"].state == "verification_failed" and progress.tenants["b"].attempts == 5
+    assert progress.finished and "x" not in progress.tenants
 
 
 def test_applying_a_fact_twice_changes_nothing():

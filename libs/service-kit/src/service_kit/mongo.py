@@ -57,6 +57,14 @@ class ProjectionStore(Generic[V]):
         cursor = self.collection.find(query, limit=limit)
         return [self.model.model_validate(doc) async for doc in cursor]
 
+    async def insert_once(self, key: str, view: V) -> bool:
+        """Insert `view` under `key`; False when it is already there (an insert-only projection's dedup)."""
+        try:
+            await self.collection.insert_one({**view.model_dump(), "_id": key})
+        except DuplicateKeyError:
+            return False
+        return True
+
     async def get_versioned(self, key: str) -> tuple[V | None, int]:
         """Return the view under `key` and its revision (0 when absent), for `save`."""
         doc = await self.collection.find_one({"_id": key})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,7 +143,12 @@ def build_app(
     async def publish(event: CloudEvent) -> None:
         await publish_event(broker, event, topic=settings.topic(topics.TENANT_EVENTS))
 
-    leases = mongo_adapter.leases(mongo, settings.mongo_db, timedelta(seconds=settings.verify_lease_s))
+    leases = mongo_adapter.leases(
+        mongo,
+        settings.mongo_db,
+        timedelta(seconds=settings.verify_lease_s),
+        owner=f"{socket.gethostname()}/{uuid.uuid4()}",
+    )
 
     async def due() -> list[str]:
         return await leases.due(now())
@@ -159,6 +166,7 @@ def build_app(
         publish=publish,
         verify=verify,
         claim=leases.claim,
+        hold=leases.hold,
         schedule_verification=worker.schedule,
         secrets=SecretBox(settings.secrets_key),
         rules=Rules(plans=settings.plans, urls=policy),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +17,15 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from schemas.read_models import CohortView, TenantState
-from service_kit.broker import build_broker, publish_event
+from service_kit.broker import build_broker, ensure_topics, publish_event
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
 from service_kit.tracing import build_tracer_provider
 
 from onboarding import batch
 from onboarding.adapters import mongo as mongo_adapter
-from onboarding.domain import Rules, TenantRecord
+from onboarding.domain import Rules
+from onboarding.follow import PENDING, BatchProgress, FactFollower
 from onboarding.settings import OnboardingSettings
 from onboarding.ssrf import UrlPolicy
 from schemas import topics
@@ -38,7 +38,6 @@ app = typer.Typer(
 )
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
-PENDING = "pending"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -130,29 +129,41 @@ async def _run(
     as_json: bool,
 ) -> int:
     tracer_provider = build_tracer_provider("onboarding-cli")
-    mongo = build_mongo(settings)
     lines = {r.tenant: r.line for r in roster.rows}
+    progress = BatchProgress({r.data.slug: r.data.cohort for r in requests})
+    follower = FactFollower(settings.kafka_bootstrap, settings.topic(topics.TENANT_EVENTS))
     try:
         try:
+            await ensure_topics(
+                settings.kafka_bootstrap, [settings.topic(topics.TENANT_INTAKE), settings.topic(topics.TENANT_EVENTS)]
+            )
+            await follower.start()  # before publishing, so that no fact is missed
             await publish_requests(settings, requests, tracer_provider)
         except Exception as exc:
-            err.print(f"[bold red]error:[/] cannot publish to Kafka at {settings.kafka_bootstrap}: {exc}")
+            err.print(
+                f"[bold red]error:[/] cannot reach Kafka at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}"
+            )
             return EXIT_USAGE
         if not as_json:
             err.print(f"published {len(requests)} request(s) to {settings.topic(topics.TENANT_INTAKE)}")
-        cohorts = sorted({r.data.cohort for r in requests})
-        slugs = [r.data.slug for r in requests]
-        results = (
-            await _follow(settings, mongo, cohorts, slugs, deadline_s=deadline_s, live=not as_json and follow)
-            if follow and slugs
-            else {}
-        )
-        summary = await _summarise(settings, mongo, cohorts, slugs, results, lines)
+        if follow and requests:
+            with _LiveView(progress, enabled=not as_json) as view:
+                await follower.follow(progress, deadline_s=deadline_s, on_change=view.update)
     finally:
-        await mongo.close()
+        await follower.stop()
         tracer_provider.shutdown()
-    for error in roster.errors:
-        summary.append(TenantLine(error.tenant, error.line, "invalid", reason=error.reason))
+    summary = [
+        TenantLine(
+            slug,
+            lines.get(slug),
+            "timed out" if follow and t.state in (PENDING, TenantState.PROVISIONED.value) else t.state,
+            attempts=t.attempts,
+            ttfv_s=t.ttfv_s,
+            reason=t.reason,
+        )
+        for slug, t in progress.tenants.items()
+    ]
+    summary += [TenantLine(e.tenant, e.line, "invalid", reason=e.reason) for e in roster.errors]
     summary.sort(key=lambda t: (t.line or 0, t.tenant))
     all_verified = bool(summary) and all(t.state == TenantState.ONBOARDED for t in summary)
     if as_json:
@@ -165,51 +176,54 @@ async def _run(
     return EXIT_OK if all_verified else EXIT_FAILED
 
 
-async def _follow(
-    settings: OnboardingSettings, mongo: Any, cohorts: list[str], slugs: list[str], *, deadline_s: float, live: bool
-) -> dict[str, str]:
-    """Poll the cohort projections until every slug is final or the timeout passes."""
-    deadline = time.monotonic() + deadline_s
-    states: dict[str, str] = dict.fromkeys(slugs, PENDING)
-    progress = Progress(
-        TextColumn("[bold]onboarding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    )
-    task = progress.add_task("", total=len(slugs))
-    display = Live(progress, console=err, refresh_per_second=8, transient=False) if live else None
-    if display:
-        display.start()
-    try:
-        while True:
-            views = await mongo_adapter.load_cohorts(mongo, settings.mongo_db, cohorts)
-            merged: dict[str, TenantState] = {}
-            for view in views.values():
-                merged.update(view.states)
-            for slug in slugs:
-                states[slug] = merged.get(slug, PENDING)
-            done = sum(1 for s in states.values() if s not in (PENDING, TenantState.PROVISIONED))
-            if display:
-                progress.update(task, completed=done, description=_describe(states))
-                display.update(_live_view(progress, states) if len(slugs) <= 25 else progress)
-            if done == len(slugs) or time.monotonic() >= deadline:
-                return states
-            await asyncio.sleep(0.25 if len(slugs) <= 100 else 1.0)
-    finally:
-        if display:
-            display.stop()
+class _LiveView:
+    """A progress bar, with a per-tenant table for small batches, on stderr."""
+
+    def __init__(self, progress: BatchProgress, *, enabled: bool) -> None:
+        self.progress = progress
+        self.bar = Progress(
+            TextColumn("[bold]onboarding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+        )
+        self.task = self.bar.add_task("", total=len(progress.tenants))
+        self.live = Live(self.bar, console=err, refresh_per_second=8) if enabled else None
+
+    def __enter__(self) -> _LiveView:
+        if self.live:
+            self.live.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.live:
+            self.live.stop()
             err.print()
 
-
-def _describe(states: dict[str, str]) -> str:
-    counts: dict[str, int] = {}
-    for state in states.values():
-        counts[state] = counts.get(state, 0) + 1
-    return "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    def update(self, progress: BatchProgress) -> None:
+        if not self.live:
+            return
+        counts: dict[str, int] = {}
+        for t in progress.tenants.values():
+            counts[t.state] = counts.get(t.state, 0) + 1
+        description = "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        self.bar.update(self.task, completed=progress.done, description=description)
+        if len(progress.tenants) > 25:
+            return
+        grid = Table.grid()
+        grid.add_row(self.bar)
+        table = Table(show_header=True, header_style="bold", box=None)
+        table.add_column("tenant")
+        table.add_column("state")
+        table.add_column("attempts", justify="right")
+        for slug, t in progress.tenants.items():
+            table.add_row(
+                slug, f"[{_STYLE.get(t.state, '')}]{t.state}[/]", "" if t.attempts is None else str(t.attempts)
+            )
+        grid.add_row(table)
+        self.live.update(grid)
 
 
 _STYLE = {
@@ -217,53 +231,10 @@ _STYLE = {
     TenantState.VERIFICATION_FAILED: "red",
     TenantState.REJECTED: "red",
     "invalid": "red",
+    "timed out": "red",
     PENDING: "dim",
     TenantState.PROVISIONED: "yellow",
 }
-
-
-def _live_view(progress: Progress, states: dict[str, str]) -> Table:
-    grid = Table.grid()
-    grid.add_row(progress)
-    table = Table(show_header=True, header_style="bold", box=None)
-    table.add_column("tenant")
-    table.add_column("state")
-    for slug, state in states.items():
-        table.add_row(slug, f"[{_STYLE.get(state, '')}]{state}[/]")
-    grid.add_row(table)
-    return grid
-
-
-async def _summarise(
-    settings: OnboardingSettings,
-    mongo: Any,
-    cohorts: list[str],
-    slugs: list[str],
-    states: dict[str, str],
-    lines: dict[str, int],
-) -> list[TenantLine]:
-    tenants = mongo_adapter.tenant_store(mongo, settings.mongo_db)
-    records: dict[str, TenantRecord] = {t.slug: t for t in await tenants.find({"_id": {"$in": slugs}})}
-    reasons: dict[str, str] = {}
-    for view in (await mongo_adapter.load_cohorts(mongo, settings.mongo_db, cohorts)).values():
-        reasons.update({k: v for k, v in view.reasons.items() if k in lines})
-    summary = []
-    for slug in slugs:
-        record = records.get(slug)
-        state = str(states.get(slug, PENDING))
-        if states and state in (PENDING, TenantState.PROVISIONED):
-            state = "timed out"
-        summary.append(
-            TenantLine(
-                slug,
-                lines.get(slug),
-                state,
-                attempts=record.attempts if record else None,
-                ttfv_s=record.time_to_first_verify_s if record else None,
-                reason=reasons.get(slug, "") or (record.failure_reason or "" if record else ""),
-            )
-        )
-    return summary
 
 
 def _print_summary(summary: list[TenantLine]) -> None:

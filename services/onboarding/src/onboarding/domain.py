@@ -47,10 +47,13 @@ class TenantRecord(TenantView):
     webhook_secret_sealed: str = ""
     outbox: tuple[str, ...] = ()
     lease_until: UtcDatetime | None = None
+    lease_owner: str | None = None
 
     def view(self) -> TenantView:
         """The public read model, without secret or outbox."""
-        return TenantView.model_validate(self.model_dump(exclude={"webhook_secret_sealed", "outbox", "lease_until"}))
+        return TenantView.model_validate(
+            self.model_dump(exclude={"webhook_secret_sealed", "outbox", "lease_until", "lease_owner"})
+        )
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ def record_verification(record: TenantRecord, outcome: PingOutcome, *, now: date
             "last_status_code": outcome.status_code,
             "outbox": (*record.outbox, *(f.to_json().decode() for f in facts)),
             "lease_until": None,
+            "lease_owner": None,
         }
     )
     return Decision(record=updated, facts=facts)

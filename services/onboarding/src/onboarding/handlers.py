@@ -28,6 +28,7 @@ class Deps:
     publish: Callable[[CloudEvent], Awaitable[None]]
     verify: Verify
     claim: Claim
+    hold: Callable[[TenantRecord, datetime], TenantRecord]
     schedule_verification: Callable[[str], None]
     secrets: SecretBox
     rules: domain.Rules
@@ -38,10 +39,13 @@ async def on_tenant_requested(event: TenantRequested, deps: Deps) -> None:
     """Validate and provision (idempotently), publish the facts, then schedule the webhook check."""
     current, rev = await deps.tenants.get_versioned(domain.tenant_key(event.data.slug))
     sealed = deps.secrets.seal(deps.secrets.generate())
-    decision = domain.decide(current, event, now=deps.clock(), sealed_secret=sealed, rules=deps.rules)
+    now = deps.clock()
+    decision = domain.decide(current, event, now=now, sealed_secret=sealed, rules=deps.rules)
     record = decision.record
-    if record is not None and record is not current and not await deps.tenants.save(record.slug, record, rev=rev):
-        raise ConcurrentUpdateError(f"tenant {record.slug} changed while it was being handled")
+    if record is not None and record is not current:
+        record = deps.hold(record, now)  # created already leased to this worker, which verifies it next
+        if not await deps.tenants.save(record.slug, record, rev=rev):
+            raise ConcurrentUpdateError(f"tenant {record.slug} changed while it was being handled")
     # A redelivered or repeated request re-publishes the tenant's facts (same ids): a crash
     # between saving and publishing then loses nothing, and consumers deduplicate.
     facts = decision.facts
@@ -69,7 +73,7 @@ async def verify_tenant(slug: str, deps: Deps) -> None:
 
 
 async def on_tenant_fact(event: TenantFact, deps: Deps) -> None:
-    """Fold a tenant fact into its cohort membership, once per event id."""
-    await deps.members.apply(
-        projections.member_key(event), event.id, lambda member: projections.apply_to_member(member, event)
-    )
+    """Add the cohort member document a tenant fact implies (insert-only, so idempotent)."""
+    member = projections.member_of(event)
+    if member is not None:
+        await deps.members.insert_once(member.key, member)

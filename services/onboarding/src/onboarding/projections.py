@@ -1,4 +1,4 @@
-"""Pure folds of tenant facts into read models: (view | None, event) -> view."""
+"""Pure mapping of tenant facts to the read models they add."""
 
 from __future__ import annotations
 
@@ -12,33 +12,19 @@ from schemas.tenant import (
     WebhookVerified,
 )
 
-_RANK = {
-    TenantState.PROVISIONED: 0,
-    TenantState.REJECTED: 1,
-    TenantState.VERIFICATION_FAILED: 1,
-    TenantState.ONBOARDED: 2,
-}
 
+def member_of(event: TenantFact) -> CohortMember | None:
+    """The cohort member document a tenant fact adds, or None when it adds nothing.
 
-def member_key(event: TenantFact) -> str:
-    """Key of the cohort member document a fact updates."""
-    return f"{event.data.cohort}/{event.data.slug}"
-
-
-def apply_to_member(member: CohortMember | None, event: TenantFact) -> CohortMember | None:
-    """Fold one tenant fact into the tenant's cohort membership; None when it changes nothing.
-
-    A tenant's state only moves forward (a late or replayed earlier fact never undoes a final
-    state), so applying facts twice or out of order changes nothing.
+    The cohort projection is insert-only (CohortView.of folds the members), so applying a fact
+    twice or out of order changes nothing.
     """
-    ttfv = member.ttfv_s if member else None
-    reason = member.reason if member else None
+    ttfv: float | None = None
+    reason: str | None = None
     match event:
         case TenantProvisioned():
             state = TenantState.PROVISIONED
         case TenantRejected():
-            if member is not None:  # a conflicting request for an existing tenant leaves it as it is
-                return None
             state = TenantState.REJECTED
             reason = "; ".join(f"{p.field}: {p.reason}" for p in event.data.problems)
         case WebhookVerificationFailed():
@@ -47,11 +33,8 @@ def apply_to_member(member: CohortMember | None, event: TenantFact) -> CohortMem
         case TenantOnboarded():
             state = TenantState.ONBOARDED
             ttfv = event.data.time_to_first_verify_s
-            reason = None
         case WebhookVerified():
             return None  # TenantOnboarded follows and carries time-to-first-verify
-    if member is not None and _RANK[member.state] > _RANK[state]:
-        return None
     return CohortMember(
-        cohort=event.data.cohort, slug=event.data.slug, state=state, ttfv_s=ttfv, reason=reason, updated_at=event.time
+        cohort=event.data.cohort, slug=event.data.slug, state=state, ttfv_s=ttfv, reason=reason, at=event.time
     )

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from schemas.read_models import CohortMember, CohortView, TenantState
 from service_kit.mongo import Doc, ProjectionStore
@@ -24,18 +24,15 @@ def tenant_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[Tena
 
 
 def member_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[CohortMember]:
-    """Cohort members keyed by `<cohort>/<slug>`."""
+    """Cohort members keyed by `<cohort>/<slug>/<state>`."""
     return ProjectionStore(client[db][COHORTS], CohortMember)
 
 
 async def load_cohorts(client: AsyncMongoClient[Doc], db: str, names: list[str]) -> dict[str, CohortView]:
     """The views of the named cohorts that have members."""
     members = await member_store(client, db).find({"cohort": {"$in": names}})
-    return {
-        name: CohortView.of(name, [m for m in members if m.cohort == name])
-        for name in names
-        if any(m.cohort == name for m in members)
-    }
+    present = {m.cohort for m in members}
+    return {name: CohortView.of(name, members) for name in names if name in present}
 
 
 async def ensure_indexes(client: AsyncMongoClient[Doc], db: str) -> None:
@@ -51,25 +48,46 @@ def _due(now: datetime) -> Doc:
 
 
 class VerificationLeases:
-    """Claims of tenants awaiting webhook verification, so one worker verifies each at a time."""
+    """Claims on tenants awaiting webhook verification, so one worker verifies each at a time.
 
-    def __init__(self, collection: AsyncCollection[Doc], lease: timedelta) -> None:
+    Hot-path reads and writes address documents by _id only (FerretDB v1 pushes nothing else down);
+    a tenant provisioned by this worker is created already leased to it, so claiming it costs no write.
+    """
+
+    def __init__(self, collection: AsyncCollection[Doc], lease: timedelta, owner: str) -> None:
         self.collection = collection
         self.lease = lease
+        self.owner = owner
+
+    def hold(self, record: TenantRecord, now: datetime) -> TenantRecord:
+        """`record` leased to this worker from `now` (for a record about to be created)."""
+        return record.model_copy(update={"lease_until": now + self.lease, "lease_owner": self.owner})
 
     async def claim(self, slug: str, now: datetime) -> tuple[TenantRecord, int] | None:
-        """Take the lease on `slug` if it awaits verification and nobody holds it."""
-        doc = await self.collection.find_one_and_update(
-            {"_id": slug, **_due(now)},
-            {"$set": {"lease_until": now + self.lease}, "$inc": {"_rev": 1}},
-            return_document=ReturnDocument.AFTER,
+        """Take (or keep) the lease on `slug` if it awaits verification and nobody else holds it."""
+        doc = await self.collection.find_one({"_id": slug})
+        if doc is None:
+            return None
+        record, rev = TenantRecord.model_validate(doc), int(doc.get("_rev", 0))
+        if record.state is not TenantState.PROVISIONED:
+            return None
+        live = record.lease_until is not None and record.lease_until > now
+        if live and record.lease_owner == self.owner:
+            return record, rev
+        if live:
+            return None
+        result = await self.collection.update_one(
+            {"_id": slug, "_rev": rev},
+            {"$set": {"lease_until": now + self.lease, "lease_owner": self.owner}, "$inc": {"_rev": 1}},
         )
-        return (TenantRecord.model_validate(doc), int(doc["_rev"])) if doc else None
+        if result.matched_count != 1:
+            return None
+        return self.hold(record, now), rev + 1
 
     async def renew(self, slug: str, now: datetime) -> bool:
-        """Extend a live lease on `slug` (while its verification runs); False if it is gone."""
+        """Extend this worker's lease on `slug` while its verification runs; False if it is gone."""
         result = await self.collection.update_one(
-            {"_id": slug, "state": TenantState.PROVISIONED.value, "lease_until": {"$gt": now}},
+            {"_id": slug, "lease_owner": self.owner, "state": TenantState.PROVISIONED.value},
             {"$set": {"lease_until": now + self.lease}},
         )
         return result.matched_count == 1
@@ -100,6 +118,6 @@ class VerificationLeases:
         return [doc["_id"] async for doc in self.collection.find(_due(now), {"_id": 1}, limit=limit)]
 
 
-def leases(client: AsyncMongoClient[Doc], db: str, lease: timedelta) -> VerificationLeases:
-    """Verification leases on the tenants collection."""
-    return VerificationLeases(client[db][TENANTS], lease)
+def leases(client: AsyncMongoClient[Doc], db: str, lease: timedelta, owner: str) -> VerificationLeases:
+    """Verification leases on the tenants collection, held in the name of `owner`."""
+    return VerificationLeases(client[db][TENANTS], lease, owner)
