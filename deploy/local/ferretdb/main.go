@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -44,5 +45,6 @@ func main() {
 	defer stop()
 
 	fmt.Fprintf(os.Stderr, "ferretdb-local: listening on %s, data in %s\n", *listen, dir)
+	go indexUpdatePaths(ctx, dir, time.Second)
 	f.Run(ctx)
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -14,10 +13,6 @@ from service_kit.settings import ServiceSettings
 
 Doc = dict[str, Any]
 V = TypeVar("V", bound=BaseModel)
-
-# How many applied event ids a projection document remembers. Redeliveries arrive soon after the
-# original (at-least-once from one partition), so a window this size covers them.
-APPLIED_WINDOW = 256
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -36,11 +31,9 @@ def build_mongo(settings: ServiceSettings, *, timeout_ms: int = 5000) -> AsyncMo
 
 
 class ProjectionStore(Generic[V]):
-    """Documents holding one read model each, updated by folding events, exactly once per event id.
+    """Documents holding one read model each, keyed by _id, with a revision for compare-and-set.
 
-    Each document carries a revision (compare-and-set on replace) and the ids of the last events
-    applied, so a redelivered event changes nothing and two writers never lose an update. Both
-    FerretDB v1 and MongoDB support everything used here (no transactions).
+    Both FerretDB v1 and MongoDB support everything used here (no transactions).
     """
 
     def __init__(self, collection: AsyncCollection[Doc], model: type[V]) -> None:
@@ -70,6 +63,14 @@ class ProjectionStore(Generic[V]):
         doc = await self.collection.find_one({"_id": key})
         return (self.model.model_validate(doc), int(doc.get("_rev", 0))) if doc else (None, 0)
 
+    async def put(self, key: str, view: V) -> None:
+        """Overwrite the view under `key` unconditionally, for a writer that holds exclusive rights.
+
+        Addresses the document by _id alone, which every Mongo-wire server serves from its _id
+        index (FerretDB v1 pushes down nothing else, so a compare-and-set filter would scan).
+        """
+        await self.collection.update_one({"_id": key}, {"$set": view.model_dump(), "$inc": {"_rev": 1}})
+
     async def save(self, key: str, view: V, *, rev: int) -> bool:
         """Store `view` if the document is still at revision `rev`; False when someone else won."""
         body = {**view.model_dump(), "_id": key, "_rev": rev + 1}
@@ -81,36 +82,3 @@ class ProjectionStore(Generic[V]):
             return True
         result = await self.collection.update_one({"_id": key, "_rev": rev}, {"$set": body})
         return result.matched_count == 1
-
-    async def apply(self, key: str, event_id: str, fold: Callable[[V | None], V | None]) -> V | None:
-        """Fold event `event_id` into the view under `key` unless already applied.
-
-        Returns the new view, or None when the event had been applied before (or the fold made
-        no change).
-        """
-        for _ in range(20):
-            doc = await self.collection.find_one({"_id": key})
-            applied: list[str] = list(doc.get("_applied", [])) if doc else []
-            if event_id in applied:
-                return None
-            current = self.model.model_validate(doc) if doc else None
-            new = fold(current)
-            if new is None or new == current:
-                return None
-            rev = int(doc.get("_rev", 0)) if doc else 0
-            body = {
-                **new.model_dump(),
-                "_id": key,
-                "_rev": rev + 1,
-                "_applied": [*applied, event_id][-APPLIED_WINDOW:],
-            }
-            if doc is None:
-                try:
-                    await self.collection.insert_one(body)
-                except DuplicateKeyError:
-                    continue
-                return new
-            result = await self.collection.replace_one({"_id": key, "_rev": rev}, body)
-            if result.matched_count == 1:
-                return new
-        raise ConcurrentUpdateError(f"{self.collection.name}/{key}: too many concurrent updates")
