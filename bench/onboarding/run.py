@@ -104,7 +104,7 @@ async def onboard(settings: OnboardingSettings, text: str, cohort: str, timeout_
         await follower.stop()
     elapsed = time.perf_counter() - started
     members = [
-        CohortMember(cohort=cohort, slug=slug, state=TenantState(t.state), ttfv_s=t.ttfv_s, at=now)
+        CohortMember(event_id=slug, cohort=cohort, slug=slug, state=TenantState(t.state), ttfv_s=t.ttfv_s, at=now)
         for slug, t in progress.tenants.items()
         if t.state != "pending"
     ]

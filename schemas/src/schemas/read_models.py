@@ -57,22 +57,19 @@ class TenantView(Contract):
 class CohortMember(Contract):
     """One fact about a tenant's place in its cohort (collection `onboarding_cohorts`).
 
-    Key `<cohort>/<slug>/<state>`: the projection only ever inserts, so applying a fact twice is a
-    duplicate key that changes nothing, and no write rewrites a growing document. A cohort's view
-    is the fold of its members (CohortView.of), each tenant at its highest-ranked state.
+    Keyed by the id of the event it came from: the projection only ever inserts, so applying an
+    event twice is a duplicate key that changes nothing, and no write rewrites a growing document.
+    A cohort's view is the fold of its members (CohortView.of), each tenant at its highest-ranked
+    state.
     """
 
+    event_id: str
     cohort: str
     slug: str
     state: TenantState
     ttfv_s: float | None = None
     reason: str | None = None
     at: UtcDatetime
-
-    @property
-    def key(self) -> str:
-        """The document's _id."""
-        return f"{self.cohort}/{self.slug}/{self.state.value}"
 
 
 class CohortView(Contract):

@@ -81,7 +81,7 @@ def fold(*events):
     for event in events:
         member = member_of(event)
         if member is not None:
-            members.setdefault(member.key, member)
+            members.setdefault(event.id, member)
     return CohortView.of("c1", list(members.values()))
 
 

@@ -66,15 +66,18 @@ async def verify_tenant(slug: str, deps: Deps) -> None:
     outcome = await deps.verify(record, deps.secrets.open(record.webhook_secret_sealed), record.request_id)
     verified = domain.record_verification(record, outcome, now=deps.clock())
     assert verified.record is not None
+    # Facts first, then the final state: a crash in between leaves the tenant awaiting
+    # verification, so the sweep verifies it again and re-publishes the same ids (consumers
+    # dedup), whereas the other order could store a final state whose facts were never sent.
+    for fact in verified.facts:
+        await deps.publish(fact)
     # The lease makes this worker the tenant's only writer. Should it have lapsed and a second
     # worker verified too, both publish facts with the same deterministic ids, and consumers dedup.
     await deps.tenants.put(slug, verified.record)
-    for fact in verified.facts:
-        await deps.publish(fact)
 
 
 async def on_tenant_fact(event: TenantFact, deps: Deps) -> None:
-    """Add the cohort member document a tenant fact implies (insert-only, so idempotent)."""
+    """Add the cohort member document a tenant fact implies, once per event id (insert-only)."""
     member = projections.member_of(event)
     if member is not None:
-        await deps.members.insert_once(member.key, member)
+        await deps.members.insert_once(event.id, member)

@@ -36,5 +36,11 @@ def member_of(event: TenantFact) -> CohortMember | None:
         case WebhookVerified():
             return None  # TenantOnboarded follows and carries time-to-first-verify
     return CohortMember(
-        cohort=event.data.cohort, slug=event.data.slug, state=state, ttfv_s=ttfv, reason=reason, at=event.time
+        event_id=event.id,
+        cohort=event.data.cohort,
+        slug=event.data.slug,
+        state=state,
+        ttfv_s=ttfv,
+        reason=reason,
+        at=event.time,
     )

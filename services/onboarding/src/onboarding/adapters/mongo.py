@@ -24,7 +24,7 @@ def tenant_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[Tena
 
 
 def member_store(client: AsyncMongoClient[Doc], db: str) -> ProjectionStore[CohortMember]:
-    """Cohort members keyed by `<cohort>/<slug>/<state>`."""
+    """Cohort members keyed by the id of the event each came from."""
     return ProjectionStore(client[db][COHORTS], CohortMember)
 
 
