@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 from onboarding.adapters.secrets import SecretBox
+from onboarding.launcher import ServiceNotReadyError, ServiceProcess
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from pydantic import SecretStr
@@ -46,23 +45,6 @@ def start_receiver(settings: OnboardingSettings) -> WebhookReceiver:
         sys.exit(f"demo: port {RECEIVER_PORT} (the example webhooks) is busy: {exc}")
 
 
-def start_service(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        proc = subprocess.Popen([str(BIN / "onboarding-service")], env=env, stdout=out, stderr=out)
-    port = env["ONBOARDING_HTTP_PORT"]
-    for _ in range(150):
-        if proc.poll() is not None:
-            sys.exit(f"demo: onboarding-service exited; see {log}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    sys.exit(f"demo: onboarding-service not ready after 30 s; see {log}")
-
-
 def main() -> int:
     """Run the demo; exit non-zero if any example partner failed to onboard."""
     env = {**os.environ, "ONBOARDING_HTTP_PORT": os.environ.get("ONBOARDING_HTTP_PORT", "8081")}
@@ -74,7 +56,11 @@ def main() -> int:
     banner(f"Webhook receiver for the example partners on http://127.0.0.1:{RECEIVER_PORT}/hooks/<tenant>")
     receiver = start_receiver(settings)
     banner(f"Onboarding service (health on http://127.0.0.1:{env['ONBOARDING_HTTP_PORT']}/readyz)")
-    service = start_service(env, logs / "onboarding.log")
+    service = ServiceProcess(env, logs / "onboarding.log", port=int(env["ONBOARDING_HTTP_PORT"]))
+    try:
+        service.start()
+    except ServiceNotReadyError as exc:
+        sys.exit(f"demo: {exc}")
     try:
         banner(f"Onboarding the example cohort {COHORT!r} from examples/tenants.csv")
         batch = subprocess.run(
@@ -92,11 +78,7 @@ def main() -> int:
         print(f"service log: {logs / 'onboarding.log'}")
         return batch.returncode
     finally:
-        service.terminate()
-        try:
-            service.wait(20)
-        except subprocess.TimeoutExpired:
-            service.kill()
+        service.stop()
         receiver.stop()
 
 

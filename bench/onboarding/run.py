@@ -15,19 +15,18 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cryptography.fernet import Fernet
 from onboarding import batch
 from onboarding.cli import publish_requests
 from onboarding.follow import BatchProgress, FactFollower
+from onboarding.launcher import ServiceProcess, env_for
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from opentelemetry.sdk.trace import TracerProvider
@@ -52,36 +51,6 @@ def settings_for_run() -> OnboardingSettings:
         webhook_allow_hosts=frozenset({"127.0.0.1"}),
         verify_concurrency=int(os.environ.get("BENCH_VERIFY_CONCURRENCY", "8")),
     )
-
-
-def start_service(settings: OnboardingSettings, log: Path) -> subprocess.Popen[bytes]:
-    assert settings.secrets_key is not None
-    port = "18081"
-    env = {
-        **os.environ,
-        "ONBOARDING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "ONBOARDING_MONGO_URI": settings.mongo_uri,
-        "ONBOARDING_MONGO_DB": settings.mongo_db,
-        "ONBOARDING_TOPIC_PREFIX": settings.topic_prefix,
-        "ONBOARDING_SECRETS_KEY": settings.secrets_key.get_secret_value(),
-        "ONBOARDING_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]',
-        "ONBOARDING_VERIFY_CONCURRENCY": str(settings.verify_concurrency),
-        "ONBOARDING_LOG_LEVEL": "WARNING",
-        "ONBOARDING_HTTP_PORT": port,
-    }
-    with log.open("ab") as out:
-        proc = subprocess.Popen([str(BIN / "onboarding-service")], env=env, stdout=out, stderr=out)
-    for _ in range(150):
-        if proc.poll() is not None:
-            sys.exit(f"bench: onboarding-service exited; see {log}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    sys.exit("bench: onboarding-service not ready in 30 s")
 
 
 def roster(n: int, receiver: WebhookReceiver, prefix: str) -> str:
@@ -149,7 +118,8 @@ def main() -> int:
     receiver = WebhookReceiver().start()
     logs = Path(".local/bench")
     logs.mkdir(parents=True, exist_ok=True)
-    service = start_service(settings, logs / "onboarding.log")
+    service = ServiceProcess(env_for(settings, ONBOARDING_LOG_LEVEL="WARNING"), logs / "onboarding.log", port=18081)
+    service.start()
     try:
         text = roster(args.tenants, receiver, "bench")
         payloads = [
@@ -160,8 +130,7 @@ def main() -> int:
         elapsed, view = asyncio.run(onboard(settings, text, "bench-1000", args.timeout))
         small_elapsed, small = asyncio.run(onboard(settings, roster(5, receiver, "five"), "bench-5", 60))
     finally:
-        service.terminate()
-        service.wait(30)
+        service.stop()
         receiver.stop()
         MongoClient(settings.mongo_uri).drop_database(settings.mongo_db)
 

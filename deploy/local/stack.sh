@@ -36,8 +36,8 @@ kafka_libs() {
   echo "stack: resolving Kafka jars from Maven Central (cached in ~/.m2)..."
   rm -rf "$kafka_dir/libs"
   mvn -q -B -Dstyle.color=never -f "$here/kafka/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$kafka_dir/libs" \
-    || die "Maven could not resolve the Kafka jars (see the output above)"
+    -DincludeScope=runtime -DoutputDirectory="$kafka_dir/libs" >"$kafka_dir/logs/maven.log" 2>&1 \
+    || { cat "$kafka_dir/logs/maven.log" >&2; die "Maven could not resolve the Kafka jars (see above)"; }
   echo "$sum" >"$stamp"
 }
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from schemas.envelope import CloudEvent, UtcDatetime
+from schemas.envelope import CloudEvent, Contract, UtcDatetime
 from schemas.read_models import TenantState, TenantView
 from schemas.tenant import (
     Problem,
@@ -30,6 +31,7 @@ from onboarding.ssrf import UnsafeUrlError, UrlPolicy, parse_webhook_url
 SOURCE = "/services/onboarding"
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 COHORT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+E = TypeVar("E", bound=CloudEvent)
 RESERVED_SLUGS = frozenset({"admin", "api", "www", "platform", "system", "root", "trust-portal", "default"})
 
 
@@ -48,6 +50,12 @@ class TenantRecord(TenantView):
     outbox: tuple[str, ...] = ()
     lease_until: UtcDatetime | None = None
     lease_owner: str | None = None
+
+    def fact(self, kind: type[E], data: Contract, now: datetime) -> E:
+        """A fact about this tenant, with the id derived from the request that created it."""
+        return kind.create(
+            data=data, source=SOURCE, tenantid=self.slug, subject=self.slug, time=now, caused_by=self.request_id
+        )
 
     def view(self) -> TenantView:
         """The public read model, without secret or outbox."""
@@ -206,66 +214,38 @@ def record_verification(record: TenantRecord, outcome: PingOutcome, *, now: date
     """Turn the webhook verification's outcome into facts and the tenant's final state."""
     facts: tuple[CloudEvent, ...]
     if outcome.ok:
-        ttfv = max(0.0, (now - record.requested_at).total_seconds())
-        facts = (
-            WebhookVerified.create(
-                data=WebhookVerifiedData(
-                    slug=record.slug,
-                    cohort=record.cohort,
-                    attempts=outcome.attempts,
-                    status_code=outcome.status_code or 200,
-                    latency_ms=round(outcome.latency_ms, 3),
-                    verified_at=now,
-                ),
-                source=SOURCE,
-                tenantid=record.slug,
-                subject=record.slug,
-                time=now,
-                caused_by=record.request_id,
-            ),
-            TenantOnboarded.create(
-                data=TenantOnboardedData(
-                    slug=record.slug,
-                    cohort=record.cohort,
-                    requested_at=record.requested_at,
-                    onboarded_at=now,
-                    time_to_first_verify_s=round(ttfv, 6),
-                ),
-                source=SOURCE,
-                tenantid=record.slug,
-                subject=record.slug,
-                time=now,
-                caused_by=record.request_id,
-            ),
+        ttfv = round(max(0.0, (now - record.requested_at).total_seconds()), 6)
+        verified = WebhookVerifiedData(
+            slug=record.slug,
+            cohort=record.cohort,
+            attempts=outcome.attempts,
+            status_code=outcome.status_code or 200,
+            latency_ms=round(outcome.latency_ms, 3),
+            verified_at=now,
         )
-        updated = record.model_copy(
-            update={
-                "state": TenantState.ONBOARDED,
-                "verified_at": now,
-                "time_to_first_verify_s": round(ttfv, 6),
-            }
+        onboarded = TenantOnboardedData(
+            slug=record.slug,
+            cohort=record.cohort,
+            requested_at=record.requested_at,
+            onboarded_at=now,
+            time_to_first_verify_s=ttfv,
         )
+        facts = (record.fact(WebhookVerified, verified, now), record.fact(TenantOnboarded, onboarded, now))
+        final = {"state": TenantState.ONBOARDED, "verified_at": now, "time_to_first_verify_s": ttfv}
     else:
-        facts = (
-            WebhookVerificationFailed.create(
-                data=WebhookVerificationFailedData(
-                    slug=record.slug,
-                    cohort=record.cohort,
-                    attempts=outcome.attempts,
-                    status_code=outcome.status_code,
-                    reason=outcome.reason,
-                    failed_at=now,
-                ),
-                source=SOURCE,
-                tenantid=record.slug,
-                subject=record.slug,
-                time=now,
-                caused_by=record.request_id,
-            ),
+        failed = WebhookVerificationFailedData(
+            slug=record.slug,
+            cohort=record.cohort,
+            attempts=outcome.attempts,
+            status_code=outcome.status_code,
+            reason=outcome.reason,
+            failed_at=now,
         )
-        updated = record.model_copy(update={"state": TenantState.VERIFICATION_FAILED, "failure_reason": outcome.reason})
-    updated = updated.model_copy(
+        facts = (record.fact(WebhookVerificationFailed, failed, now),)
+        final = {"state": TenantState.VERIFICATION_FAILED, "failure_reason": outcome.reason}
+    updated = record.model_copy(
         update={
+            **final,
             "attempts": outcome.attempts,
             "last_status_code": outcome.status_code,
             "outbox": (*record.outbox, *(f.to_json().decode() for f in facts)),
