@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
@@ -23,7 +24,7 @@ def write_csv(path: Path, text: str) -> Path:
 def test_the_cli_onboards_a_five_partner_cohort_and_a_rerun_creates_no_duplicates(
     settings: OnboardingSettings, receiver: WebhookReceiver, mongo: MongoClient, run_service, tmp_path: Path
 ):
-    run_service()
+    service = run_service()
     rows = "\n".join(
         f'{s},{receiver.url(s)},"{s.title()}, Inc."' for s in ("acme", "bluefin", "cobalt", "delta", "ember")
     )
@@ -48,6 +49,11 @@ def test_the_cli_onboards_a_five_partner_cohort_and_a_rerun_creates_no_duplicate
 
     table = run_cli(settings, "status", "--cohort", "wave-1")
     assert table.returncode == 0 and "wave-1" in table.stdout
+
+    scraped = httpx.get(f"http://127.0.0.1:{service.port}/metrics", timeout=5).text
+    assert 'trustportal_onboarding_verifications_total{outcome="verified"} 5.0' in scraped
+    ready = httpx.get(f"http://127.0.0.1:{service.port}/readyz", timeout=5).json()
+    assert ready == {"status": "ready", "checks": {"kafka": "ok", "mongodb": "ok"}}
 
 
 def test_bad_rows_are_reported_with_line_numbers_and_the_good_rows_proceed(

@@ -29,6 +29,7 @@ from onboarding.adapters import mongo as mongo_adapter
 from onboarding.adapters.http import GuardedSender, Resolver, system_resolver
 from onboarding.adapters.secrets import SecretBox
 from onboarding.domain import PingOutcome, Rules, TenantRecord
+from onboarding.metrics import OnboardingMetrics
 from onboarding.settings import OnboardingSettings
 from onboarding.ssrf import UrlPolicy
 from onboarding.verification import RetrySchedule, verify_webhook
@@ -138,6 +139,7 @@ def build_app(
                 status_code=outcome.status_code,
                 reason=outcome.reason or None,
             )
+            metrics.observe(outcome, (now() - record.requested_at).total_seconds())
             return outcome
 
     async def publish(event: CloudEvent) -> None:
@@ -157,9 +159,10 @@ def build_app(
         async with leases.held(slug, now):
             await handlers.verify_tenant(slug, deps)
 
-    worker = VerificationWorker(
+    worker: VerificationWorker = VerificationWorker(
         verify_one, due, concurrency=settings.verify_concurrency, sweep_interval_s=settings.verify_sweep_s
     )
+    metrics = OnboardingMetrics(registry, lambda: worker.in_flight)
     deps = handlers.Deps(
         tenants=mongo_adapter.tenant_store(mongo, settings.mongo_db),
         members=mongo_adapter.member_store(mongo, settings.mongo_db),

@@ -1,0 +1,46 @@
+"""Prometheus metrics of the onboarding service (beside FastStream's per-topic message metrics)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from onboarding.domain import PingOutcome
+
+
+class OnboardingMetrics:
+    """Webhook verification outcomes, attempts and time-to-first-verify; verifications in flight."""
+
+    def __init__(self, registry: CollectorRegistry, in_flight: Callable[[], int]) -> None:
+        self.verifications = Counter(
+            "trustportal_onboarding_verifications_total",
+            "Webhook verifications by outcome (verified, failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.attempts = Histogram(
+            "trustportal_onboarding_verification_attempts",
+            "Pings per webhook verification",
+            buckets=(1, 2, 3, 4, 5, 10, 20),
+            registry=registry,
+        )
+        self.ttfv = Histogram(
+            "trustportal_onboarding_time_to_first_verify_seconds",
+            "From the tenant request to its webhook verification",
+            buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+            registry=registry,
+        )
+        gauge = Gauge(
+            "trustportal_onboarding_verifications_in_flight",
+            "Webhook verifications scheduled or running in this process",
+            registry=registry,
+        )
+        gauge.set_function(in_flight)
+
+    def observe(self, outcome: PingOutcome, ttfv_s: float) -> None:
+        """Record one finished verification."""
+        self.verifications.labels(outcome="verified" if outcome.ok else "failed").inc()
+        self.attempts.observe(outcome.attempts)
+        if outcome.ok:
+            self.ttfv.observe(ttfv_s)
