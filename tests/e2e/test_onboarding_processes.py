@@ -123,3 +123,20 @@ def test_the_service_killed_mid_batch_and_restarted_leaves_every_tenant_final(
             break
         time.sleep(0.5)
     assert metrics["verified"] == len(slugs) and metrics["failed"] == 0
+
+
+def test_an_unreachable_kafka_is_a_clear_error_not_a_traceback(settings: OnboardingSettings, tmp_path: Path):
+    csv = write_csv(tmp_path / "one.csv", "acme,https://hooks.acme.example/h\n")
+    down = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
+    result = run_cli(down, "--batch", str(csv), timeout=60)
+    assert result.returncode == 2
+    assert "cannot reach Kafka at 127.0.0.1:1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_with_only_bad_rows_reports_them_without_publishing(settings: OnboardingSettings, tmp_path: Path):
+    csv = write_csv(tmp_path / "bad.csv", "Bad Slug,https://x.example/h\nok-slug,ftp://x.example/h\n")
+    down = settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})  # never contacted
+    result = run_cli(down, "--batch", str(csv), "--json", timeout=60)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["counts"] == {"invalid": 2} and [t["line"] for t in report["tenants"]] == [1, 2]

@@ -119,18 +119,17 @@ async def publish_requests(settings: OnboardingSettings, requests: list[Any], tr
         await broker.stop()
 
 
-async def _run(
+async def _publish_and_follow(
     settings: OnboardingSettings,
-    roster: batch.Roster,
     requests: list[Any],
+    progress: BatchProgress,
     *,
     deadline_s: float,
     follow: bool,
     as_json: bool,
-) -> int:
+) -> int | None:
+    """Publish the requests and fold their facts into `progress`; an exit code when Kafka is unreachable."""
     tracer_provider = build_tracer_provider("onboarding-cli")
-    lines = {r.tenant: r.line for r in roster.rows}
-    progress = BatchProgress({r.data.slug: r.data.cohort for r in requests})
     follower = FactFollower(settings.kafka_bootstrap, settings.topic(topics.TENANT_EVENTS))
     try:
         try:
@@ -146,12 +145,32 @@ async def _run(
             return EXIT_USAGE
         if not as_json:
             err.print(f"published {len(requests)} request(s) to {settings.topic(topics.TENANT_INTAKE)}")
-        if follow and requests:
+        if follow:
             with _LiveView(progress, enabled=not as_json) as view:
                 await follower.follow(progress, deadline_s=deadline_s, on_change=view.update)
     finally:
         await follower.stop()
         tracer_provider.shutdown()
+    return None
+
+
+async def _run(
+    settings: OnboardingSettings,
+    roster: batch.Roster,
+    requests: list[Any],
+    *,
+    deadline_s: float,
+    follow: bool,
+    as_json: bool,
+) -> int:
+    lines = {r.tenant: r.line for r in roster.rows}
+    progress = BatchProgress({r.data.slug: r.data.cohort for r in requests})
+    if requests:
+        code = await _publish_and_follow(
+            settings, requests, progress, deadline_s=deadline_s, follow=follow, as_json=as_json
+        )
+        if code is not None:
+            return code
     summary = [
         TenantLine(
             slug,
