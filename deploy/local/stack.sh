@@ -119,8 +119,24 @@ stop() {
   rm -f "$pidfile"
 }
 
+# Every missing tool is named before anything starts.
+preflight() {
+  local missing=()
+  command -v java >/dev/null 2>&1 || missing+=("java (a Java 17+ JDK, e.g. apt-get install openjdk-17-jdk-headless)")
+  if [ ! -f "$kafka_dir/libs/.pom.sha256" ]; then
+    command -v mvn >/dev/null 2>&1 || missing+=("mvn (Apache Maven, e.g. apt-get install maven)")
+  fi
+  if [ ! -x "$ferret_dir/ferretdb-local" ]; then
+    command -v go >/dev/null 2>&1 || missing+=("go (Go 1.22+, https://go.dev/doc/install or apt-get install golang)")
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf 'stack: missing on PATH: %s\n' "${missing[@]}" >&2
+    exit 1
+  fi
+}
+
 case "${1:-}" in
-  up) ferret_up; kafka_up; wait_ready ;;
+  up) preflight; ferret_up; kafka_up; wait_ready ;;
   down) stop kafka "$kafka_dir/pid"; stop ferretdb "$ferret_dir/pid" ;;
   status)
     alive "$kafka_dir/pid" && echo "kafka: running (pid $(cat "$kafka_dir/pid"), 127.0.0.1:$KAFKA_PORT)" || echo "kafka: stopped"
