@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 from opentelemetry.trace import TracerProvider
+from pydantic import ValidationError
+from pymongo.errors import PyMongoError
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -302,8 +304,10 @@ async def _load_cohort(settings: OnboardingSettings, cohort: str) -> CohortView 
     mongo = build_mongo(settings)
     try:
         return (await mongo_adapter.load_cohorts(mongo, settings.mongo_db, [cohort])).get(cohort)
-    except Exception as exc:
+    except PyMongoError as exc:
         raise _fail(f"cannot read MongoDB at {settings.mongo_uri}: {type(exc).__name__}") from None
+    except ValidationError as exc:
+        raise _fail(f"stored cohort data does not match this version of the read model: {exc}") from None
     finally:
         await mongo.close()
 
