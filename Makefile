@@ -7,6 +7,8 @@ UV ?= uv
 PY := $(CURDIR)/.venv/bin/python
 STACK := PYTHON=$(PY) deploy/local/stack.sh
 KUSTOMIZE_VERSION ?= v5.7.1
+OPA_VERSION ?= v1.22.3
+POLICIES := services/portal-api/policies
 # A fixed dev key so that `make demo` reruns can open the secrets they sealed; never used outside .local.
 DEV_SECRETS_KEY ?= ZGV2LW9ubHktdHJ1c3QtcG9ydGFsLWtleS0wMDAwMDA=
 export ONBOARDING_WEBHOOK_ALLOW_HOSTS ?= ["127.0.0.1","localhost"]
@@ -14,7 +16,7 @@ export ONBOARDING_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(or $(KAFKA_PORT),9092)
 export ONBOARDING_MONGO_URI ?= mongodb://127.0.0.1:$(or $(MONGO_PORT),27017)/
 
 help: ## List every target with one line each
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
 install: ## Install uv (if missing) and every Python dependency into .venv
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -39,7 +41,15 @@ lint: install ## ruff lint + format check, import-linter contracts
 	@$(UV) run --frozen lint-imports
 
 typecheck: install ## mypy strict over the packages
-	@$(UV) run --frozen mypy schemas/src libs/service-kit/src services/onboarding/src
+	@$(UV) run --frozen mypy schemas/src libs/service-kit/src services/onboarding/src services/portal-api/src
+
+opa: ## Build the OPA binary into .local/bin (Go module proxy), for policy tests
+	@command -v opa >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/open-policy-agent/opa@$(OPA_VERSION)
+
+policy-test: opa ## Rego policies: opa fmt, opa check --strict, opa test
+	@opa fmt --fail -l $(POLICIES) >/dev/null || { echo "policy-test: run 'opa fmt -w $(POLICIES)'"; exit 1; }
+	@opa check --strict $(POLICIES)
+	@opa test $(POLICIES)
 
 schemas: install ## Regenerate schemas/json and schemas/asyncapi from the models
 	@$(UV) run --frozen python -m schemas.export schemas/json
@@ -52,13 +62,13 @@ kustomize: ## Build the kustomize binary into .local/bin (Go module proxy)
 k8s-validate: install kustomize ## Render deploy/k8s overlays and validate them offline
 	@$(UV) run --frozen pytest -q tests/deploy
 
-test-unit: install ## Unit tests (no servers)
+test-unit: install opa ## Unit tests (no servers; the policy conformance test runs OPA)
 	@$(UV) run --frozen pytest -q tests/unit
 
 test-integration: up ## Integration and e2e tests against the real Kafka and FerretDB
 	@$(UV) run --frozen pytest -q tests/integration tests/e2e
 
-test: lint typecheck k8s-validate test-unit test-integration ## Everything CI runs: lint, types, manifests, unit, integration, e2e
+test: lint typecheck policy-test k8s-validate test-unit test-integration ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e
 
 demo: up ## The whole platform on the local stack, end to end
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
@@ -66,4 +76,4 @@ demo: up ## The whole platform on the local stack, end to end
 bench: up ## Benchmarks (print figures and ratios against a same-run baseline)
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python bench/onboarding/run.py
 
-.PHONY: help install up down status reset lint typecheck schemas kustomize k8s-validate test-unit test-integration test demo bench
+.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate test-unit test-integration test demo bench

@@ -1,0 +1,39 @@
+package portal.authz_test
+
+import data.portal.authz
+
+member(tenant, roles) := {"id": "u1", "tenant_roles": {tenant: roles}, "platform_roles": []}
+
+test_a_member_reads_their_own_tenant if {
+	authz.allow with input as {"subject": member("acme", ["viewer"]), "tenant": "acme", "action": "overview:read", "resource": {"tenant": "acme"}}
+}
+
+test_a_member_cannot_read_another_tenant if {
+	not authz.allow with input as {"subject": member("acme", ["admin"]), "tenant": "beta", "action": "overview:read", "resource": {"tenant": "beta"}}
+}
+
+test_a_resource_of_another_tenant_is_refused_even_inside_the_own_tenant if {
+	not authz.allow with input as {"subject": member("acme", ["admin"]), "tenant": "acme", "action": "overview:read", "resource": {"tenant": "beta"}}
+}
+
+test_a_viewer_cannot_read_the_audit_trail if {
+	not authz.allow with input as {"subject": member("acme", ["viewer"]), "tenant": "acme", "action": "audit:read", "resource": {"tenant": "acme"}}
+}
+
+test_an_auditor_reads_the_audit_trail if {
+	authz.allow with input as {"subject": member("acme", ["auditor"]), "tenant": "acme", "action": "audit:read", "resource": {"tenant": "acme"}}
+}
+
+test_finance_cannot_submit_provenance if {
+	not authz.allow with input as {"subject": member("acme", ["finance"]), "tenant": "acme", "action": "provenance:submit", "resource": {"tenant": "acme"}}
+}
+
+test_an_executive_reads_finance_across_tenants_but_writes_nothing if {
+	exec := {"id": "ceo", "tenant_roles": {}, "platform_roles": ["executive"]}
+	authz.allow with input as {"subject": exec, "tenant": "beta", "action": "finance:read", "resource": {"tenant": "beta"}}
+	not authz.allow with input as {"subject": exec, "tenant": "beta", "action": "trust-policy:write", "resource": {"tenant": "beta"}}
+}
+
+test_an_unknown_role_grants_nothing if {
+	not authz.allow with input as {"subject": member("acme", ["owner"]), "tenant": "acme", "action": "overview:read", "resource": {"tenant": "acme"}}
+}

@@ -1,0 +1,1 @@
+"""Trust Portal v3: the multi-tenant API and web UI."""

@@ -1,0 +1,81 @@
+"""In-process Rego: the authorization policy and the presentation guard, built once, queried per request."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regopy import Input, Interpreter
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+ALLOW = "data.portal.authz.allow"
+ALLOWED_FIELDS = "data.portal.presentation.allowed_fields"
+
+
+class PolicyError(RuntimeError):
+    """The policy could not be evaluated; the message carries the engine's own words."""
+
+
+@dataclass(frozen=True)
+class PolicyBundle:
+    """The Rego modules and data of one policy version, and the sha256 that identifies it."""
+
+    modules: tuple[tuple[str, str], ...]
+    data: str
+    sha256: str
+
+    @classmethod
+    def load(cls, directory: Path = POLICY_DIR) -> PolicyBundle:
+        """Read every non-test .rego module and data.json; hash names and contents in sorted order."""
+        modules = tuple(
+            (path.name, path.read_text())
+            for path in sorted(directory.glob("*.rego"))
+            if not path.name.endswith("_test.rego")
+        )
+        data = (directory / "data.json").read_text()
+        digest = hashlib.sha256()
+        for name, text in (*modules, ("data.json", data)):
+            digest.update(f"{name}\0{len(text.encode())}\0".encode())
+            digest.update(text.encode())
+        return cls(modules=modules, data=data, sha256=digest.hexdigest())
+
+
+class PolicyEngine:
+    """Answers `allow` and `allowed_fields` with rego-cpp, each query compiled once at start-up."""
+
+    def __init__(self, bundle: PolicyBundle) -> None:
+        self.bundle = bundle
+        self._interpreter = Interpreter()
+        for name, text in bundle.modules:
+            self._interpreter.add_module(name, text)
+        self._interpreter.add_data_json(bundle.data)
+        self._allow = self._interpreter.build(ALLOW)
+        self._fields = self._interpreter.build(ALLOWED_FIELDS)
+
+    def _query(self, bundle: Any, query: str, document: Mapping[str, Any]) -> Any:
+        self._interpreter.set_input(Input(dict(document)))
+        output = self._interpreter.query_bundle(bundle)
+        text = str(output)
+        if text == "undefined":
+            return None
+        try:
+            result = json.loads(text)
+        except ValueError:
+            raise PolicyError(f"{query} failed: {text.strip()}") from None
+        expressions = result.get("expressions") if isinstance(result, dict) else None
+        if not expressions:
+            raise PolicyError(f"{query} returned no result: {text.strip()}")
+        return expressions[0]
+
+    def allow(self, document: Mapping[str, Any]) -> bool:
+        """Whether the subject may take the action (undefined counts as no)."""
+        return self._query(self._allow, ALLOW, document) is True
+
+    def allowed_fields(self, document: Mapping[str, Any]) -> frozenset[str]:
+        """Every field the viewer may see, in one query."""
+        fields = self._query(self._fields, ALLOWED_FIELDS, document)
+        return frozenset(fields or ())
