@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
+from schemas.audit import AccessDecided
 from schemas.envelope import CloudEvent
+from schemas.policy import PolicyBundlePublished
 from schemas.read_models import CohortMember, CohortView, TenantView
 from schemas.tenant import (
     TenantOnboarded,
@@ -24,6 +26,8 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     WebhookVerified,
     WebhookVerificationFailed,
     TenantOnboarded,
+    AccessDecided,
+    PolicyBundlePublished,
 )
 READ_MODELS = (TenantView, CohortMember, CohortView)
 

@@ -4,6 +4,8 @@ from typing import Final
 
 TENANT_INTAKE: Final = "tenant.intake.v1"
 TENANT_EVENTS: Final = "tenant.events.v1"
+AUDIT_EVENTS: Final = "audit.events.v1"
+POLICY_EVENTS: Final = "policy.events.v1"
 
 
 def dlq(topic: str) -> str:
