@@ -87,3 +87,19 @@ def decide(
         time=now,
     )
     return Access(allowed=allowed, fields=shown, fact=fact)
+
+
+def reading_context(subject: Subject, tenant: str) -> tuple[str, str]:
+    """The legal basis and purpose under which `subject` reads `tenant`'s data, from its roles there.
+
+    Operators read under the contract for operations; auditors under legitimate interest for audit;
+    finance staff under the contract for billing.
+    """
+    roles = set(subject.tenant_roles.get(tenant, ()))
+    if roles & {"admin", "engineer", "viewer"} or subject.platform_roles:
+        return "contract", "operations"
+    if "auditor" in roles:
+        return "legitimate_interest", "audit"
+    if "finance" in roles:
+        return "contract", "billing"
+    return "none", "none"

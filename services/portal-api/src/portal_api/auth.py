@@ -1,0 +1,53 @@
+"""Authentication: bearer JWTs verified against the configured JWKS; the subject's roles come from the token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+
+from portal_api.authorization import Subject
+
+
+class AuthenticationError(Exception):
+    """No valid credentials: answer 401 (the message is safe to show)."""
+
+
+class TokenVerifier:
+    """Verifies RS256/ES256/EdDSA tokens against a JWKS, issuer, audience and expiry."""
+
+    ALGORITHMS = ("ES256", "RS256", "EdDSA")
+
+    def __init__(self, jwks_json: str, *, issuer: str, audience: str) -> None:
+        self.keys = jwt.PyJWKSet.from_json(jwks_json) if jwks_json else None
+        self.issuer = issuer
+        self.audience = audience
+
+    def subject(self, authorization: str | None) -> Subject:
+        """The verified subject of an `Authorization: Bearer ...` header."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise AuthenticationError("a bearer token is required")
+        if self.keys is None:
+            raise AuthenticationError("no JWKS is configured")
+        token = authorization[7:].strip()
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = next((k for k in self.keys.keys if k.key_id == kid), None)
+            if key is None:
+                raise AuthenticationError("the token's key is not in the JWKS")
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=list(self.ALGORITHMS),
+                issuer=self.issuer,
+                audience=self.audience,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError(f"invalid token: {exc}") from None
+        roles = claims.get("tenant_roles") or {}
+        return Subject(
+            id=str(claims["sub"]),
+            tenant_roles={str(t): tuple(str(r) for r in rs) for t, rs in roles.items() if isinstance(rs, list)},
+            platform_roles=tuple(str(r) for r in claims.get("platform_roles") or ()),
+        )

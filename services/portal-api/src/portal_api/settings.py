@@ -1,0 +1,19 @@
+"""Portal settings (env prefix PORTAL_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from service_kit.settings import ServiceSettings
+
+
+class PortalSettings(ServiceSettings):
+    """Everything the portal reads from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", frozen=True)
+
+    service_name: str = "portal-api"
+    jwks_json: str = Field(default="", description="The JWKS (JSON) that signs user tokens; a URL comes later.")
+    jwt_issuer: str = "https://id.trustportal.local"
+    jwt_audience: str = "trust-portal"
+    onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")

@@ -1,0 +1,170 @@
+"""The portal API on the real Kafka and FerretDB: authentication, tenant isolation, the guard, the audit trail."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+from portal_api.app import build_app
+from portal_api.settings import PortalSettings
+from pymongo import MongoClient
+
+from schemas import topics
+from tests.integration.conftest import KAFKA, MONGO
+from tests.integration.support import read_topic
+
+ISSUER, AUDIENCE = "https://id.test", "trust-portal"
+
+
+class Issuer:
+    """A test identity provider: an ES256 key, its JWKS, and tokens for any roles."""
+
+    def __init__(self) -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.kid = uuid.uuid4().hex[:8]
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
+        self.jwks = json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "ES256"}]})
+
+    def token(self, sub: str, tenant_roles=None, platform_roles=(), *, ttl=timedelta(minutes=5), **extra) -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "sub": sub,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + ttl,
+            "tenant_roles": tenant_roles or {},
+            "platform_roles": list(platform_roles),
+            **extra,
+        }
+        return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.kid})
+
+    def bearer(self, *args, **kwargs) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token(*args, **kwargs)}"}
+
+
+@pytest.fixture
+def issuer() -> Issuer:
+    return Issuer()
+
+
+@pytest.fixture
+def portal_settings(issuer: Issuer):
+    run = uuid.uuid4().hex[:10]
+    settings = PortalSettings(
+        kafka_bootstrap=KAFKA,
+        mongo_uri=MONGO,
+        mongo_db=f"it_{run}",
+        onboarding_db=f"it_{run}",
+        topic_prefix=f"it-{run}.",
+        jwks_json=issuer.jwks,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+    client: MongoClient = MongoClient(MONGO, tz_aware=True)
+    now = datetime.now(UTC)
+    for slug in ("acme", "beta"):
+        client[settings.onboarding_db]["onboarding_tenants"].insert_one(
+            {
+                "_id": slug,
+                "slug": slug,
+                "display_name": f"{slug.title()} Ltd",
+                "contact_email": f"ops@{slug}.example",
+                "plan": "standard",
+                "cohort": "wave-1",
+                "webhook_url": f"https://hooks.{slug}.example/h",
+                "state": "onboarded",
+                "request_id": f"req-{slug}",
+                "requested_at": now,
+                "webhook_secret_sealed": f"SEALED-{slug}",
+                "outbox": ["{}"],
+            }
+        )
+    yield settings
+    client.drop_database(settings.onboarding_db)
+    client.close()
+
+
+@pytest.fixture
+def portal(portal_settings):
+    with TestClient(build_app(portal_settings)) as client:
+        yield client
+
+
+def audit_records(settings) -> list[dict]:
+    return [json.loads(r.value)["data"] for r in asyncio.run(read_topic(settings, topics.AUDIT_EVENTS, idle_s=0.5))]
+
+
+def test_a_member_reads_their_tenant_and_the_guard_withholds_fields_for_an_auditor(portal, issuer, portal_settings):
+    viewer = portal.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("vic", {"acme": ["viewer"]}))
+    assert viewer.status_code == 200
+    assert viewer.json()["onboarding"]["contact_email"] == "ops@acme.example"
+
+    auditor = portal.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("ana", {"acme": ["auditor"]}))
+    assert auditor.status_code == 200
+    body = auditor.json()
+    assert set(body["onboarding"]) == {"display_name", "state", "cohort"}
+    assert "ops@acme.example" not in auditor.text and "hooks.acme" not in auditor.text
+    assert set(body["withheld"]) == {"contact_email", "plan", "webhook_url"}
+    for response in (viewer, auditor):
+        assert "SEALED" not in response.text and "outbox" not in response.text
+
+
+def test_no_role_of_one_tenant_reads_another(portal, issuer):
+    for role in ("admin", "engineer", "auditor", "finance", "viewer"):
+        response = portal.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("eve", {"acme": [role]}))
+        assert response.status_code == 403, role
+        assert "beta" not in response.text.replace("/tenants/beta", "") and "Beta Ltd" not in response.text
+    missing = portal.get("/api/v1/tenants/no-such-tenant/overview", headers=issuer.bearer("eve", {"acme": ["admin"]}))
+    assert missing.status_code == 403  # the same answer: no probing for which tenants exist
+
+
+def test_credentials_are_required_and_checked(portal, issuer):
+    assert portal.get("/api/v1/me").status_code == 401
+    assert portal.get("/api/v1/me").headers["www-authenticate"] == "Bearer"
+    other = Issuer()
+    assert portal.get("/api/v1/me", headers=other.bearer("mallory", {"acme": ["admin"]})).status_code == 401
+    expired = issuer.bearer("vic", {"acme": ["viewer"]}, ttl=timedelta(seconds=-1))
+    assert portal.get("/api/v1/me", headers=expired).status_code == 401
+    wrong_audience = issuer.bearer("vic", {"acme": ["viewer"]}, aud="someone-else")
+    assert portal.get("/api/v1/me", headers=wrong_audience).status_code == 401
+
+
+def test_the_tenant_switcher_offers_exactly_the_users_tenants(portal, issuer):
+    me = portal.get("/api/v1/me", headers=issuer.bearer("multi", {"beta": ["viewer"], "acme": ["finance"]}))
+    assert me.json() == {"subject": "multi", "tenants": ["acme", "beta"], "platform_roles": []}
+
+
+def test_every_decision_lands_on_the_audit_trail(portal, issuer, portal_settings):
+    portal.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("ana", {"acme": ["auditor"]}))
+    portal.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("ana", {"acme": ["auditor"]}))
+    # Keyed by tenant, so the two records may sit on different partitions: order by decision time.
+    records = sorted(audit_records(portal_settings), key=lambda r: datetime.fromisoformat(r["decided_at"]))
+    assert [(r["subject"], r["tenant"], r["allowed"]) for r in records] == [
+        ("ana", "acme", True),
+        ("ana", "beta", False),
+    ]
+    engine = portal.app.state.engine
+    assert all(r["policy_bundle_sha256"] == engine.bundle.sha256 for r in records)
+    assert records[0]["fields_withheld"] == ["contact_email", "plan", "webhook_url"]
+
+
+def test_a_database_outage_answers_503_with_retry_after_within_a_second(issuer, portal_settings):
+    down = portal_settings.model_copy(update={"mongo_uri": "mongodb://127.0.0.1:1/"})
+    with TestClient(build_app(down)) as client:
+        started = time.monotonic()
+        response = client.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("vic", {"acme": ["viewer"]}))
+        elapsed = time.monotonic() - started
+        ready = client.get("/readyz")
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert "unavailable" in response.json()["detail"] and "Traceback" not in response.text
+    assert elapsed < 1.5
+    assert ready.status_code == 503 and ready.json()["checks"]["mongodb"] == "unreachable"
+    assert client.get("/healthz").status_code == 200
