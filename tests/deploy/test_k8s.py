@@ -12,6 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from onboarding.settings import OnboardingSettings
+from portal_api.settings import PortalSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = sorted(p.name for p in (ROOT / "deploy/k8s/overlays").iterdir())
@@ -94,21 +95,38 @@ def test_every_deployment_has_a_disruption_budget_and_a_network_policy(docs):
 
 def test_every_topic_has_a_dead_letter_twin(docs):
     topics = {d["spec"]["topicName"] for d in docs if d["kind"] == "KafkaTopic"}
-    assert {"tenant.intake.v1", "tenant.events.v1"} <= topics
+    assert {"tenant.intake.v1", "tenant.events.v1", "audit.events.v1", "policy.events.v1"} <= topics
     assert all(f"{t}.dlq" in topics for t in topics if not t.endswith(".dlq"))
 
 
-def test_config_keys_are_settings_the_service_reads(docs):
-    known = {f"ONBOARDING_{name.upper()}" for name in OnboardingSettings.model_fields}
-    known |= {"ONBOARDING_HTTP_HOST", "ONBOARDING_HTTP_PORT"}
-    (config,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("onboarding-config")]
-    unknown = {k for k in config["data"] if k.startswith("ONBOARDING_")} - known
-    assert not unknown, f"ConfigMap keys the service ignores: {unknown}"
+SETTINGS = {"ONBOARDING_": OnboardingSettings, "PORTAL_": PortalSettings}
 
 
-def test_secrets_are_referenced_not_inlined_in_the_deployment(docs):
+def test_config_keys_are_settings_the_services_read(docs):
+    for config in (d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].endswith("-config")):
+        for key in config["data"]:
+            prefix = next((p for p in SETTINGS if key.startswith(p)), None)
+            if prefix is None:
+                assert key.startswith("OTEL_"), key
+                continue
+            known = {f"{prefix}{name.upper()}" for name in SETTINGS[prefix].model_fields}
+            assert key in known | {f"{prefix}HTTP_HOST", f"{prefix}HTTP_PORT"}, f"{key} is read by no service"
+
+
+def test_secrets_are_referenced_not_inlined_in_deployments(docs):
     for deployment in deployments(docs):
-        env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-        secret_env = {e["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
-        assert "ONBOARDING_SECRETS_KEY" in secret_env
-        assert all("value" not in e for e in env if e["name"] == "ONBOARDING_SECRETS_KEY")
+        for env in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if any(word in env["name"] for word in ("KEY", "URI", "JWKS", "SECRET")):
+                assert "secretKeyRef" in env.get("valueFrom", {}), env["name"]
+
+
+def test_autoscalers_and_ingresses_point_at_what_exists(docs):
+    names = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    for hpa in (d for d in docs if d["kind"] == "HorizontalPodAutoscaler"):
+        assert ("Deployment", hpa["spec"]["scaleTargetRef"]["name"]) in names
+        assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    for ingress in (d for d in docs if d["kind"] == "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert ("Service", path["backend"]["service"]["name"]) in names
+        assert ingress["spec"]["tls"], "the portal is served over TLS only"
