@@ -168,3 +168,43 @@ def test_a_database_outage_answers_503_with_retry_after_within_a_second(issuer, 
     assert elapsed < 1.5
     assert ready.status_code == 503 and ready.json()["checks"]["mongodb"] == "unreachable"
     assert client.get("/healthz").status_code == 200
+
+
+def test_api_keys_are_created_by_admins_shown_once_used_by_machines_and_revoked(portal, issuer, portal_settings):
+    admin = issuer.bearer("ana", {"acme": ["admin"]})
+    created = portal.post("/api/v1/tenants/acme/api-keys", json={"name": "release CI"}, headers=admin)
+    assert created.status_code == 201
+    key = created.json()
+    assert key["key"].startswith("tpk_") and key["role"] == "engineer"
+
+    listed = portal.get("/api/v1/tenants/acme/api-keys", headers=admin).json()["api_keys"]
+    assert [k["key_id"] for k in listed] == [key["key_id"]]
+    assert key["key"] not in json.dumps(listed) and "secret_sha256" not in json.dumps(listed)
+    with MongoClient(MONGO) as client:
+        stored = client[portal_settings.mongo_db]["portal_api_keys"].find_one({"_id": key["key_id"]})
+    assert key["key"].split("_")[-1] not in json.dumps(stored, default=str)
+
+    machine = {"authorization": f"Bearer {key['key']}"}
+    assert portal.get("/api/v1/tenants/acme/overview", headers=machine).status_code == 200
+    assert portal.get("/api/v1/tenants/beta/overview", headers=machine).status_code == 403
+    assert portal.get("/api/v1/tenants/acme/api-keys", headers=machine).status_code == 403  # keys manage no keys
+
+    other_admin = issuer.bearer("bob", {"beta": ["admin"]})
+    assert portal.delete(f"/api/v1/tenants/beta/api-keys/{key['key_id']}", headers=other_admin).status_code == 404
+    assert portal.delete(f"/api/v1/tenants/acme/api-keys/{key['key_id']}", headers=other_admin).status_code == 403
+    assert portal.delete(f"/api/v1/tenants/acme/api-keys/{key['key_id']}", headers=admin).status_code == 204
+    assert portal.get("/api/v1/tenants/acme/overview", headers=machine).status_code == 401
+
+
+def test_only_admins_create_api_keys(portal, issuer):
+    for role in ("engineer", "auditor", "finance", "viewer"):
+        response = portal.post(
+            "/api/v1/tenants/acme/api-keys", json={"name": "x"}, headers=issuer.bearer("u", {"acme": [role]})
+        )
+        assert response.status_code == 403, role
+    bad = portal.post(
+        "/api/v1/tenants/acme/api-keys",
+        json={"name": "x", "role": "admin"},
+        headers=issuer.bearer("ana", {"acme": ["admin"]}),
+    )
+    assert bad.status_code == 422  # machines never get the admin role

@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
+from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.read_models import TenantView
@@ -23,7 +24,9 @@ from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import ProjectionStore, build_mongo
 from service_kit.tracing import build_tracer_provider
 
-from portal_api.auth import AuthenticationError, TokenVerifier
+from portal_api import api_keys
+from portal_api.api_keys import ApiKeyRecord, KeyRole
+from portal_api.auth import AuthenticationError, TokenVerifier, bearer_token
 from portal_api.authorization import Subject, decide, reading_context
 from portal_api.policy import PolicyBundle, PolicyEngine
 from portal_api.settings import PortalSettings
@@ -36,6 +39,21 @@ RETRY_AFTER_S = "5"
 
 class DependencyUnavailableError(Exception):
     """MongoDB or Kafka did not answer in time: answer 503 with Retry-After, never a stack trace."""
+
+
+class ForbiddenError(Exception):
+    """The policy refused: 403, the same body whatever the reason (no probing of other tenants)."""
+
+
+class NotFoundError(Exception):
+    """Nothing of that id in this tenant (also when it exists in another one)."""
+
+
+class NewApiKey(BaseModel):
+    """A request for an API key."""
+
+    name: str = Field(min_length=1, max_length=80, description="What the key is for, e.g. 'release CI'.")
+    role: KeyRole = "engineer"
 
 
 def build_app(
@@ -55,6 +73,7 @@ def build_app(
     broker, _ = build_broker(settings, group=settings.service_name, tracer_provider=tracer_provider, registry=registry)
     mongo = build_mongo(settings, timeout_ms=800)
     tenants = ProjectionStore(mongo[settings.onboarding_db]["onboarding_tenants"], TenantView)
+    keys = ProjectionStore(mongo[settings.mongo_db]["portal_api_keys"], ApiKeyRecord)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -79,20 +98,67 @@ def build_app(
     async def unauthenticated(_: Request, exc: AuthenticationError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=401, headers={"www-authenticate": "Bearer"})
 
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(_: Request, __: ForbiddenError) -> JSONResponse:
+        return JSONResponse({"detail": "forbidden"}, status_code=403)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, __: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+
     @app.exception_handler(DependencyUnavailableError)
     async def unavailable(_: Request, exc: DependencyUnavailableError) -> JSONResponse:
         return JSONResponse(
             {"detail": f"{exc}; try again shortly"}, status_code=503, headers={"retry-after": RETRY_AFTER_S}
         )
 
-    def subject(authorization: Annotated[str | None, Header()] = None) -> Subject:
-        return verifier.subject(authorization)
+    async def subject(authorization: Annotated[str | None, Header()] = None) -> Subject:
+        token = bearer_token(authorization)
+        parsed = api_keys.parse(token)
+        if parsed is None:
+            return verifier.subject(token)
+        key_id, secret = parsed
+        try:
+            record = await keys.get(key_id)
+        except PyMongoError as exc:
+            raise DependencyUnavailableError("credentials cannot be checked") from exc
+        if not api_keys.verify(record, secret) or record is None:
+            raise AuthenticationError("invalid or revoked API key")
+        return Subject(id=f"apikey:{key_id}", kind="api_key", tenant_roles={record.tenant: (record.role,)})
 
     async def record(fact: AccessDecided) -> None:
         try:
             await asyncio.wait_for(publish_event(broker, fact, topic=settings.topic(topics.AUDIT_EVENTS)), 1.0)
         except Exception as exc:  # no audit record, no access: the decision must be on file
             raise DependencyUnavailableError("the audit trail is unavailable") from exc
+
+    async def authorize(
+        who: Subject, tenant: str, action: str, resource: str, fields: tuple[str, ...] = ()
+    ) -> frozenset[str]:
+        """Decide, put the decision on the audit trail, raise ForbiddenError when refused."""
+        legal_basis, purpose = reading_context(who, tenant)
+        access = decide(
+            engine,
+            who,
+            tenant=tenant,
+            action=action,
+            resource=resource,
+            resource_tenant=tenant,
+            now=now(),
+            legal_basis=legal_basis,
+            purpose=purpose,
+            fields=fields,
+        )
+        await record(access.fact)
+        if not access.allowed:
+            raise ForbiddenError
+        return access.fields
+
+    async def stored(call: Any) -> Any:
+        try:
+            return await call
+        except PyMongoError as exc:
+            raise DependencyUnavailableError("tenant data is unavailable") from exc
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -120,31 +186,35 @@ def build_app(
 
     @app.get("/api/v1/tenants/{tenant}/overview", summary="A tenant's onboarding state, fields per the guard")
     async def overview(tenant: str, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
-        legal_basis, purpose = reading_context(who, tenant)
-        access = decide(
-            engine,
-            who,
-            tenant=tenant,
-            action="overview:read",
-            resource=f"/tenants/{tenant}/overview",
-            resource_tenant=tenant,
-            now=now(),
-            legal_basis=legal_basis,
-            purpose=purpose,
-            fields=OVERVIEW_FIELDS,
-        )
-        await record(access.fact)
-        if not access.allowed:
-            # The same answer whether or not the tenant exists: no probing for other tenants.
-            return JSONResponse({"detail": "forbidden"}, status_code=403)
-        try:
-            view = await tenants.get(tenant)
-        except PyMongoError as exc:
-            raise DependencyUnavailableError("tenant data is unavailable") from exc
-        shown = {} if view is None else {f: v for f, v in view.model_dump(mode="json").items() if f in access.fields}
+        shown = await authorize(who, tenant, "overview:read", f"/tenants/{tenant}/overview", OVERVIEW_FIELDS)
+        view = await stored(tenants.get(tenant))
+        data = {} if view is None else {f: v for f, v in view.model_dump(mode="json").items() if f in shown}
         return JSONResponse(
-            {"tenant": tenant, "onboarding": shown or None, "withheld": list(access.fact.data.fields_withheld)}
+            {"tenant": tenant, "onboarding": data or None, "withheld": sorted(set(OVERVIEW_FIELDS) - shown)}
         )
+
+    @app.post("/api/v1/tenants/{tenant}/api-keys", status_code=201, summary="Create an API key (shown once)")
+    async def create_api_key(tenant: str, body: NewApiKey, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
+        await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
+        key, token = api_keys.generate(tenant, body.name, body.role, created_by=who.id, now=now())
+        await stored(keys.save(key.key_id, key, rev=0))
+        return JSONResponse({**key.public(), "key": token, "note": "store this key now: it is not shown again"}, 201)
+
+    @app.get("/api/v1/tenants/{tenant}/api-keys", summary="List a tenant's API keys (never their secrets)")
+    async def list_api_keys(tenant: str, who: Annotated[Subject, Depends(subject)]) -> dict[str, Any]:
+        await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
+        found = await stored(keys.find({"tenant": tenant}))
+        return {"tenant": tenant, "api_keys": [k.public() for k in sorted(found, key=lambda k: k.created_at)]}
+
+    @app.delete("/api/v1/tenants/{tenant}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
+    async def revoke_api_key(tenant: str, key_id: str, who: Annotated[Subject, Depends(subject)]) -> Response:
+        await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys/{key_id}")
+        key = await stored(keys.get(key_id))
+        if key is None or key.tenant != tenant:
+            raise NotFoundError
+        if key.revoked_at is None:
+            await stored(keys.put(key_id, key.model_copy(update={"revoked_at": now()})))
+        return Response(status_code=204)
 
     app.state.broker = broker
     app.state.engine = engine

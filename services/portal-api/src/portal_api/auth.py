@@ -1,4 +1,4 @@
-"""Authentication: bearer JWTs verified against the configured JWKS; the subject's roles come from the token."""
+"""Authentication of users: bearer JWTs verified against the configured JWKS (roles come from the token)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ class AuthenticationError(Exception):
     """No valid credentials: answer 401 (the message is safe to show)."""
 
 
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer ...` header."""
+    if not authorization or not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
+        raise AuthenticationError("a bearer token is required")
+    return authorization[7:].strip()
+
+
 class TokenVerifier:
     """Verifies RS256/ES256/EdDSA tokens against a JWKS, issuer, audience and expiry."""
 
@@ -23,13 +30,10 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
 
-    def subject(self, authorization: str | None) -> Subject:
-        """The verified subject of an `Authorization: Bearer ...` header."""
-        if not authorization or not authorization.lower().startswith("bearer "):
-            raise AuthenticationError("a bearer token is required")
+    def subject(self, token: str) -> Subject:
+        """The verified subject of a bearer token."""
         if self.keys is None:
             raise AuthenticationError("no JWKS is configured")
-        token = authorization[7:].strip()
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = next((k for k in self.keys.keys if k.key_id == kid), None)
