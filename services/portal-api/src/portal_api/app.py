@@ -78,10 +78,19 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
-            await ensure_topics(settings.kafka_bootstrap, [settings.topic(topics.AUDIT_EVENTS)])
+            await ensure_topics(
+                settings.kafka_bootstrap, [settings.topic(topics.AUDIT_EVENTS), settings.topic(topics.POLICY_EVENTS)]
+            )
         except Exception as exc:  # readiness reports it; the portal still serves what it can
             log.warning("cannot prepare topics", error=f"{type(exc).__name__}: {exc}")
         await broker.connect()
+        try:
+            await asyncio.wait_for(
+                publish_event(broker, engine.published(now()), topic=settings.topic(topics.POLICY_EVENTS)), 5.0
+            )
+            log.info("policy bundle in force", sha256=engine.bundle.sha256)
+        except Exception as exc:
+            log.warning("cannot publish the policy bundle", error=f"{type(exc).__name__}: {exc}")
         yield
         await broker.stop()
         await mongo.close()

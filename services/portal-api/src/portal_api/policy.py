@@ -6,10 +6,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from regopy import Input, Interpreter
+from schemas.envelope import derived_id
+from schemas.policy import PolicyBundlePublished, PolicyBundlePublishedData
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 ALLOW = "data.portal.authz.allow"
@@ -70,6 +73,23 @@ class PolicyEngine:
         if not expressions:
             raise PolicyError(f"{query} returned no result: {text.strip()}")
         return expressions[0]
+
+    def published(self, now: datetime) -> PolicyBundlePublished:
+        """The fact that this bundle is in force; its id comes from the hash, so restarts repeat it."""
+        return PolicyBundlePublished.create(
+            data=PolicyBundlePublishedData(
+                bundle="portal",
+                version=self.bundle.sha256[:12],
+                sha256=self.bundle.sha256,
+                modules=tuple(name for name, _ in self.bundle.modules),
+                published_at=now,
+            ),
+            id=derived_id(self.bundle.sha256, PolicyBundlePublished.TYPE),
+            source="/services/portal-api",
+            tenantid="platform",
+            subject="portal",
+            time=now,
+        )
 
     def allow(self, document: Mapping[str, Any]) -> bool:
         """Whether the subject may take the action (undefined counts as no)."""
