@@ -218,3 +218,24 @@ def test_the_policy_bundle_in_force_is_published_once_per_hash(issuer, portal_se
     assert {r["id"] for r in records} == {records[0]["id"]} and len(records) == 2
     assert records[0]["type"] == "io.trustportal.policy.bundle-published.v1"
     assert records[0]["data"]["sha256"] == sha and records[0]["data"]["modules"] == ["authz.rego", "presentation.rego"]
+
+
+def test_rate_limits_answer_429_with_retry_after_per_subject_and_per_tenant(issuer, portal_settings):
+    limited = portal_settings.model_copy(update={"rate_limit_subject_per_minute": 3, "rate_limit_tenant_per_minute": 5})
+    frozen = datetime.now(UTC).replace(second=30)  # one window for the whole test, wherever the clock is
+    with TestClient(build_app(limited, clock=lambda: frozen)) as client:
+        vic = issuer.bearer("vic", {"acme": ["viewer"], "beta": ["viewer"]})
+        codes = [client.get("/api/v1/tenants/acme/overview", headers=vic).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        blocked = client.get("/api/v1/tenants/acme/overview", headers=vic)
+        assert 1 <= int(blocked.headers["retry-after"]) <= 60 and "rate limit" in blocked.json()["detail"]
+        # Another user of the same tenant still gets through, until the tenant's own limit.
+        others = [
+            client.get("/api/v1/tenants/acme/overview", headers=issuer.bearer(f"u{i}", {"acme": ["viewer"]}))
+            for i in range(3)
+        ]
+        assert [r.status_code for r in others] == [200, 200, 429]
+        assert (
+            client.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("w", {"beta": ["viewer"]})).status_code
+            == 200
+        )

@@ -29,6 +29,7 @@ from portal_api.api_keys import ApiKeyRecord, KeyRole
 from portal_api.auth import AuthenticationError, TokenVerifier, bearer_token
 from portal_api.authorization import Subject, decide, reading_context
 from portal_api.policy import PolicyBundle, PolicyEngine
+from portal_api.rate_limit import RateLimitedError, RateLimiter
 from portal_api.settings import PortalSettings
 from schemas import topics
 
@@ -74,6 +75,11 @@ def build_app(
     mongo = build_mongo(settings, timeout_ms=800)
     tenants = ProjectionStore(mongo[settings.onboarding_db]["onboarding_tenants"], TenantView)
     keys = ProjectionStore(mongo[settings.mongo_db]["portal_api_keys"], ApiKeyRecord)
+    limiter = RateLimiter(
+        mongo[settings.mongo_db]["portal_rate_limits"],
+        tenant_per_minute=settings.rate_limit_tenant_per_minute,
+        subject_per_minute=settings.rate_limit_subject_per_minute,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -115,6 +121,14 @@ def build_app(
     async def not_found(_: Request, __: NotFoundError) -> JSONResponse:
         return JSONResponse({"detail": "not found"}, status_code=404)
 
+    @app.exception_handler(RateLimitedError)
+    async def rate_limited(_: Request, exc: RateLimitedError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"{exc}; retry after {exc.retry_after_s} s"},
+            status_code=429,
+            headers={"retry-after": str(exc.retry_after_s)},
+        )
+
     @app.exception_handler(DependencyUnavailableError)
     async def unavailable(_: Request, exc: DependencyUnavailableError) -> JSONResponse:
         return JSONResponse(
@@ -144,7 +158,9 @@ def build_app(
     async def authorize(
         who: Subject, tenant: str, action: str, resource: str, fields: tuple[str, ...] = ()
     ) -> frozenset[str]:
-        """Decide, put the decision on the audit trail, raise ForbiddenError when refused."""
+        """Count the request, decide, put the decision on the audit trail; raise when limited or refused."""
+        await stored(limiter.hit("subject", who.id, now()))
+        await stored(limiter.hit("tenant", tenant, now()))
         legal_basis, purpose = reading_context(who, tenant)
         access = decide(
             engine,
@@ -191,6 +207,7 @@ def build_app(
 
     @app.get("/api/v1/me", summary="The signed-in subject and the tenants it may switch to")
     async def me(who: Annotated[Subject, Depends(subject)]) -> dict[str, Any]:
+        await stored(limiter.hit("subject", who.id, now()))
         return {"subject": who.id, "tenants": who.tenants(), "platform_roles": list(who.platform_roles)}
 
     @app.get("/api/v1/tenants/{tenant}/overview", summary="A tenant's onboarding state, fields per the guard")

@@ -16,4 +16,8 @@ class PortalSettings(ServiceSettings):
     jwks_json: str = Field(default="", description="The JWKS (JSON) that signs user tokens; a URL comes later.")
     jwt_issuer: str = "https://id.trustportal.local"
     jwt_audience: str = "trust-portal"
+    rate_limit_tenant_per_minute: int = Field(default=1200, ge=1, description="Requests per tenant per minute.")
+    rate_limit_subject_per_minute: int = Field(
+        default=300, ge=1, description="Requests per user or API key per minute."
+    )
     onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")
