@@ -14,6 +14,8 @@ DEV_SECRETS_KEY ?= ZGV2LW9ubHktdHJ1c3QtcG9ydGFsLWtleS0wMDAwMDA=
 export ONBOARDING_WEBHOOK_ALLOW_HOSTS ?= ["127.0.0.1","localhost"]
 export ONBOARDING_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(or $(KAFKA_PORT),9092)
 export ONBOARDING_MONGO_URI ?= mongodb://127.0.0.1:$(or $(MONGO_PORT),27017)/
+export PORTAL_KAFKA_BOOTSTRAP ?= $(ONBOARDING_KAFKA_BOOTSTRAP)
+export PORTAL_MONGO_URI ?= $(ONBOARDING_MONGO_URI)
 
 help: ## List every target with one line each
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'

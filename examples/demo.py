@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 from onboarding.adapters.secrets import SecretBox
-from onboarding.launcher import ServiceNotReadyError, ServiceProcess
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from pydantic import SecretStr
 from pymongo import MongoClient
+from service_kit.launcher import ServiceNotReadyError, ServiceProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -45,9 +47,26 @@ def start_receiver(settings: OnboardingSettings) -> WebhookReceiver:
         sys.exit(f"demo: port {RECEIVER_PORT} (the example webhooks) is busy: {exc}")
 
 
+def show_portal(port: int) -> None:
+    """Sign in as two dev users and read the same tenant: the portal's isolation and guard, live."""
+    base = f"http://127.0.0.1:{port}"
+    for user in ("aud@acme-robotics", "bo@bluefin-labs"):
+        token = httpx.post(f"{base}/dev/token", data={"user": user}, timeout=5).json()["access_token"]
+        response = httpx.get(
+            f"{base}/api/v1/tenants/acme-robotics/overview", headers={"authorization": f"Bearer {token}"}, timeout=5
+        )
+        print(f"{user} reads acme-robotics: HTTP {response.status_code} {response.text}")
+
+
 def main() -> int:
     """Run the demo; exit non-zero if any example partner failed to onboard."""
-    env = {**os.environ, "ONBOARDING_HTTP_PORT": os.environ.get("ONBOARDING_HTTP_PORT", "8081")}
+    env = {
+        **os.environ,
+        "ONBOARDING_HTTP_PORT": os.environ.get("ONBOARDING_HTTP_PORT", "8081"),
+        "PORTAL_HTTP_PORT": os.environ.get("PORTAL_HTTP_PORT", "8080"),
+        "PORTAL_DEV_MODE": "true",
+        "PORTAL_DEV_USERS_FILE": str(ROOT / "examples/portal-users.json"),
+    }
     settings = OnboardingSettings()
     logs = ROOT / ".local/demo"
     logs.mkdir(parents=True, exist_ok=True)
@@ -57,9 +76,17 @@ def main() -> int:
     receiver = start_receiver(settings)
     banner(f"Onboarding service (health on http://127.0.0.1:{env['ONBOARDING_HTTP_PORT']}/readyz)")
     service = ServiceProcess(env, logs / "onboarding.log", port=int(env["ONBOARDING_HTTP_PORT"]))
+    portal_port = int(env["PORTAL_HTTP_PORT"])
+    portal = ServiceProcess(
+        env, logs / "portal-api.log", port=portal_port, command="portal-api", port_env="PORTAL_HTTP_PORT"
+    )
     try:
         service.start()
+        banner(f"Trust Portal API in dev mode on http://127.0.0.1:{portal_port}")
+        portal.start()
     except ServiceNotReadyError as exc:
+        service.stop()
+        receiver.stop()
         sys.exit(f"demo: {exc}")
     try:
         banner(f"Onboarding the example cohort {COHORT!r} from examples/tenants.csv")
@@ -75,9 +102,21 @@ def main() -> int:
             f"webhook pings this run: {len(receiver.deliveries)}, signatures verified: {len(signed)}"
             " (a rerun pings nobody: every partner is already onboarded)"
         )
-        print(f"service log: {logs / 'onboarding.log'}")
+        banner("The portal: one tenant's auditor, then another tenant's admin, read acme-robotics")
+        show_portal(portal_port)
+        print(f"\nportal API:   http://127.0.0.1:{portal_port}/docs")
+        print(f"dev sign-ins: http://127.0.0.1:{portal_port}/dev/sign-in (users in examples/portal-users.json)")
+        print(f"logs:         {logs}")
+        if sys.stdin.isatty() and os.environ.get("DEMO_KEEP_RUNNING", "1") != "0":
+            print("\nThe services keep running; press Ctrl-C to stop them.")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
         return batch.returncode
     finally:
+        portal.stop()
         service.stop()
         receiver.stop()
 

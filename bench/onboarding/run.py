@@ -26,7 +26,6 @@ from cryptography.fernet import Fernet
 from onboarding import batch
 from onboarding.cli import publish_requests
 from onboarding.follow import BatchProgress, FactFollower
-from onboarding.launcher import ServiceProcess, env_for
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from opentelemetry.sdk.trace import TracerProvider
@@ -34,6 +33,7 @@ from pydantic import SecretStr
 from pymongo import MongoClient
 from schemas.read_models import CohortMember, CohortView, TenantState
 from service_kit.broker import ensure_topics
+from service_kit.launcher import ServiceProcess, env_for
 
 from schemas import topics
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from onboarding.launcher import ServiceProcess, env_for
 from onboarding.settings import OnboardingSettings
+from service_kit.launcher import ServiceProcess, env_for
 
 from tests.integration.conftest import mongo, real_stack, receiver, settings  # noqa: F401 - shared fixtures
 

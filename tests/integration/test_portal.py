@@ -239,3 +239,18 @@ def test_rate_limits_answer_429_with_retry_after_per_subject_and_per_tenant(issu
             client.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("w", {"beta": ["viewer"]})).status_code
             == 200
         )
+
+
+def test_the_dev_sign_in_exists_only_in_dev_mode(portal, portal_settings):
+    assert portal.get("/dev/sign-in").status_code == 404
+    assert portal.post("/dev/token", data={"user": "ana@acme-robotics"}).status_code == 404
+
+    dev = portal_settings.model_copy(update={"dev_mode": True, "dev_users_file": "examples/portal-users.json"})
+    with TestClient(build_app(dev)) as client:
+        page = client.get("/dev/sign-in")
+        assert page.status_code == 200 and '<label for="user-1">Ana Admin' in page.text
+        token = client.post("/dev/token", data={"user": "cy@cobalt-sys"}).json()["access_token"]
+        me = client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}).json()
+        assert me == {"subject": "cy@cobalt-sys", "tenants": ["cobalt-sys", "delta-forge"], "platform_roles": []}
+        assert client.post("/dev/token", data={"user": "nobody"}).status_code == 404
+        assert client.get("/api/v1/me", headers=Issuer().bearer("x", {"acme": ["viewer"]})).status_code == 401

@@ -9,10 +9,12 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Form, Header, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, Field
@@ -28,6 +30,7 @@ from portal_api import api_keys
 from portal_api.api_keys import ApiKeyRecord, KeyRole
 from portal_api.auth import AuthenticationError, TokenVerifier, bearer_token
 from portal_api.authorization import Subject, decide, reading_context
+from portal_api.dev_identity import TOKEN_TTL, DevIssuer, DevUser, load_users, merged_jwks
 from portal_api.policy import PolicyBundle, PolicyEngine
 from portal_api.rate_limit import RateLimitedError, RateLimiter
 from portal_api.settings import PortalSettings
@@ -69,7 +72,12 @@ def build_app(
     engine = engine or PolicyEngine(PolicyBundle.load())
     tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
     now = clock or (lambda: datetime.now(UTC))
-    verifier = TokenVerifier(settings.jwks_json, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    dev = None
+    if settings.dev_mode:
+        pem = settings.dev_signing_key.get_secret_value() if settings.dev_signing_key else None
+        dev = DevIssuer(settings.jwt_issuer, settings.jwt_audience, pem)
+    jwks = merged_jwks(settings.jwks_json, dev.jwk() if dev else None)
+    verifier = TokenVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     registry = CollectorRegistry()
     broker, _ = build_broker(settings, group=settings.service_name, tracer_provider=tracer_provider, registry=registry)
     mongo = build_mongo(settings, timeout_ms=800)
@@ -242,9 +250,34 @@ def build_app(
             await stored(keys.put(key_id, key.model_copy(update={"revoked_at": now()})))
         return Response(status_code=204)
 
+    if dev is not None:
+        add_dev_sign_in(app, dev, load_users(Path(settings.dev_users_file)) if settings.dev_users_file else {}, now)
+
     app.state.broker = broker
     app.state.engine = engine
     return app
+
+
+def add_dev_sign_in(app: FastAPI, issuer: DevIssuer, users: dict[str, DevUser], now: Callable[[], datetime]) -> None:
+    """The dev sign-in page and token endpoint; registered only in dev mode (404 otherwise)."""
+    templates = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape()
+    )
+
+    @app.get("/dev/sign-in", include_in_schema=False)
+    async def sign_in_page() -> HTMLResponse:
+        page = templates.get_template("dev_sign_in.html")
+        return HTMLResponse(page.render(users=list(users.values()), ttl_hours=int(TOKEN_TTL.total_seconds() // 3600)))
+
+    @app.post("/dev/token", include_in_schema=False)
+    async def dev_token(user: Annotated[str, Form()]) -> JSONResponse:
+        found = users.get(user)
+        if found is None:
+            return JSONResponse({"detail": "no such dev user"}, status_code=404)
+        token = issuer.token(found, now())
+        return JSONResponse(
+            {"access_token": token, "token_type": "bearer", "expires_in": int(TOKEN_TTL.total_seconds())}
+        )
 
 
 def main() -> None:

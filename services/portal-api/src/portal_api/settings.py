@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 from service_kit.settings import ServiceSettings
 
@@ -20,4 +20,7 @@ class PortalSettings(ServiceSettings):
     rate_limit_subject_per_minute: int = Field(
         default=300, ge=1, description="Requests per user or API key per minute."
     )
+    dev_mode: bool = Field(default=False, description="Serve the dev sign-in and accept dev-issued tokens.")
+    dev_users_file: str = Field(default="", description="JSON list of seeded users (dev mode).")
+    dev_signing_key: SecretStr | None = Field(default=None, description="EC P-256 PEM; generated when unset.")
     onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")
