@@ -15,6 +15,22 @@ from pymongo import AsyncMongoClient
 JSON = {"content-type": "application/json"}
 
 
+async def readiness(broker: KafkaBroker, mongo: AsyncMongoClient[Any], *, timeout_s: float = 2.0) -> tuple[bool, bytes]:
+    """Whether Kafka and MongoDB both answer, and a JSON body naming each one's state."""
+
+    async def mongo_ok() -> bool:
+        try:
+            await asyncio.wait_for(mongo.admin.command("ping"), timeout_s)
+        except Exception:
+            return False
+        return True
+
+    kafka, db = await asyncio.gather(broker.ping(timeout_s), mongo_ok())
+    checks = {"kafka": "ok" if kafka else "unreachable", "mongodb": "ok" if db else "unreachable"}
+    ready = bool(kafka and db)
+    return ready, json.dumps({"status": "ready" if ready else "not ready", "checks": checks}).encode()
+
+
 def health_routes(
     broker: KafkaBroker, mongo: AsyncMongoClient[Any], registry: CollectorRegistry, *, timeout_s: float = 2.0
 ) -> list[tuple[str, ASGIApp]]:
@@ -24,19 +40,9 @@ def health_routes(
     async def healthz(scope: Scope) -> AsgiResponse:
         return AsgiResponse(b'{"status":"ok"}', 200, headers=JSON)
 
-    async def mongo_ok() -> bool:
-        try:
-            await asyncio.wait_for(mongo.admin.command("ping"), timeout_s)
-        except Exception:
-            return False
-        return True
-
     @get(include_in_schema=False)
     async def readyz(scope: Scope) -> AsgiResponse:
-        kafka, db = await asyncio.gather(broker.ping(timeout_s), mongo_ok())
-        checks = {"kafka": "ok" if kafka else "unreachable", "mongodb": "ok" if db else "unreachable"}
-        ready = kafka and db
-        body = json.dumps({"status": "ready" if ready else "not ready", "checks": checks}).encode()
+        ready, body = await readiness(broker, mongo, timeout_s=timeout_s)
         return AsgiResponse(body, 200 if ready else 503, headers=JSON)
 
     return [("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app(registry))]

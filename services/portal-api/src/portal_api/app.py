@@ -22,6 +22,7 @@ from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.read_models import TenantView
 from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.health import readiness
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import ProjectionStore, build_mongo
 from service_kit.tracing import build_tracer_provider
@@ -198,20 +199,9 @@ def build_app(
         return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> JSONResponse:
-        async def mongo_ok() -> bool:
-            try:
-                await asyncio.wait_for(mongo.admin.command("ping"), 1.0)
-            except Exception:
-                return False
-            return True
-
-        kafka, db = await asyncio.gather(broker.ping(1.0), mongo_ok())
-        checks = {"kafka": "ok" if kafka else "unreachable", "mongodb": "ok" if db else "unreachable"}
-        ready = kafka and db
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
-        )
+    async def readyz() -> Response:
+        ready, body = await readiness(broker, mongo, timeout_s=1.0)
+        return Response(body, status_code=200 if ready else 503, media_type="application/json")
 
     @app.get("/api/v1/me", summary="The signed-in subject and the tenants it may switch to")
     async def me(who: Annotated[Subject, Depends(subject)]) -> dict[str, Any]:
