@@ -254,3 +254,33 @@ def test_the_dev_sign_in_exists_only_in_dev_mode(portal, portal_settings):
         assert me == {"subject": "cy@cobalt-sys", "tenants": ["cobalt-sys", "delta-forge"], "platform_roles": []}
         assert client.post("/dev/token", data={"user": "nobody"}).status_code == 404
         assert client.get("/api/v1/me", headers=Issuer().bearer("x", {"acme": ["viewer"]})).status_code == 401
+
+
+def test_the_audit_tab_lists_a_tenants_decisions_to_its_auditors_and_admins_only(portal, issuer):
+    auditor, admin = issuer.bearer("aud", {"acme": ["auditor"]}), issuer.bearer("ana", {"acme": ["admin"]})
+    for _ in range(3):
+        portal.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("vic", {"acme": ["viewer"]}))
+    portal.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("bea", {"beta": ["viewer"]}))
+
+    deadline = time.monotonic() + 15
+    entries: list = []
+    while time.monotonic() < deadline:
+        entries = portal.get("/api/v1/tenants/acme/audit", headers=auditor).json()["entries"]
+        if sum(1 for e in entries if e["subject"] == "vic") == 3:
+            break
+        time.sleep(0.2)
+    assert sum(1 for e in entries if e["subject"] == "vic") == 3
+    assert {e["tenant"] for e in entries} == {"acme"}  # beta's decisions never show here
+    stamps = [e["decided_at"] for e in entries]
+    assert stamps == sorted(stamps, reverse=True)
+
+    page = portal.get("/api/v1/tenants/acme/audit", params={"limit": 2}, headers=admin).json()
+    assert len(page["entries"]) == 2 and page["next_before"]
+    rest = portal.get("/api/v1/tenants/acme/audit", params={"before": page["next_before"]}, headers=admin).json()
+    assert {e["event_id"] for e in rest["entries"]}.isdisjoint({e["event_id"] for e in page["entries"]})
+
+    for role in ("engineer", "finance", "viewer"):
+        assert portal.get("/api/v1/tenants/acme/audit", headers=issuer.bearer("x", {"acme": [role]})).status_code == 403
+    assert (
+        portal.get("/api/v1/tenants/acme/audit", headers=issuer.bearer("x", {"beta": ["auditor"]})).status_code == 403
+    )

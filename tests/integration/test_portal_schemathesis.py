@@ -20,6 +20,8 @@ def portal_client(portal_settings):  # noqa: F811
         yield client
 
 
+# schemathesis draws some values with the `random` module inside its strategies; Hypothesis warns about that.
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 def test_no_input_to_any_operation_gives_a_server_error(portal_client):
     schema = schemathesis.openapi.from_dict(portal_client.app.openapi())
     operations = [result.ok() for result in schema.get_all_operations()]

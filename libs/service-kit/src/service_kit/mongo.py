@@ -45,9 +45,9 @@ class ProjectionStore(Generic[V]):
         doc = await self.collection.find_one({"_id": key})
         return self.model.model_validate(doc) if doc else None
 
-    async def find(self, query: Doc, *, limit: int = 0) -> list[V]:
-        """Return the views matching `query`."""
-        cursor = self.collection.find(query, limit=limit)
+    async def find(self, query: Doc, *, limit: int = 0, sort: list[tuple[str, int]] | None = None) -> list[V]:
+        """Return the views matching `query`, in `sort` order, at most `limit` (0: all)."""
+        cursor = self.collection.find(query, limit=limit, sort=sort)
         return [self.model.model_validate(doc) async for doc in cursor]
 
     async def insert_once(self, key: str, view: V) -> bool:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, Header, Request, Response
+from fastapi import Depends, FastAPI, Form, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from opentelemetry.trace import TracerProvider
@@ -29,6 +29,7 @@ from service_kit.tracing import build_tracer_provider
 
 from portal_api import api_keys
 from portal_api.api_keys import ApiKeyRecord, KeyRole
+from portal_api.audit import AuditEntry
 from portal_api.auth import AuthenticationError, TokenVerifier, bearer_token
 from portal_api.authorization import Subject, decide, reading_context
 from portal_api.dev_identity import TOKEN_TTL, DevIssuer, DevUser, load_users, merged_jwks
@@ -84,6 +85,18 @@ def build_app(
     mongo = build_mongo(settings, timeout_ms=800)
     tenants = ProjectionStore(mongo[settings.onboarding_db]["onboarding_tenants"], TenantView)
     keys = ProjectionStore(mongo[settings.mongo_db]["portal_api_keys"], ApiKeyRecord)
+    audit = ProjectionStore(mongo[settings.mongo_db]["portal_audit"], AuditEntry)
+
+    @broker.subscriber(
+        settings.topic(topics.AUDIT_EVENTS),
+        group_id=f"{settings.service_name}-audit",
+        auto_offset_reset="earliest",
+        title="portal-api-audit:audit.events.v1",
+        description="Keeps the Audit tab's read model: one document per decision, keyed by event id.",
+    )
+    async def on_access_decided(event: AccessDecided) -> None:
+        await audit.insert_once(event.id, AuditEntry.of(event))
+
     limiter = RateLimiter(
         mongo[settings.mongo_db]["portal_rate_limits"],
         tenant_per_minute=settings.rate_limit_tenant_per_minute,
@@ -98,7 +111,11 @@ def build_app(
             )
         except Exception as exc:  # readiness reports it; the portal still serves what it can
             log.warning("cannot prepare topics", error=f"{type(exc).__name__}: {exc}")
-        await broker.connect()
+        try:
+            await mongo[settings.mongo_db]["portal_audit"].create_index([("tenant", 1), ("decided_at", -1)])
+        except PyMongoError as exc:
+            log.warning("cannot create indexes", error=f"{type(exc).__name__}: {exc}")
+        await broker.start()
         try:
             await asyncio.wait_for(
                 publish_event(broker, engine.published(now()), topic=settings.topic(topics.POLICY_EVENTS)), 5.0
@@ -216,6 +233,22 @@ def build_app(
         return JSONResponse(
             {"tenant": tenant, "onboarding": data or None, "withheld": sorted(set(OVERVIEW_FIELDS) - shown)}
         )
+
+    @app.get("/api/v1/tenants/{tenant}/audit", summary="A tenant's access decisions, newest first")
+    async def audit_trail(
+        tenant: str,
+        who: Annotated[Subject, Depends(subject)],
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        before: Annotated[datetime | None, Query(description="Cursor: decisions strictly older than this.")] = None,
+    ) -> dict[str, Any]:
+        await authorize(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
+        query: dict[str, Any] = {"tenant": tenant}
+        if before is not None:
+            query["decided_at"] = {"$lt": before}
+        entries = await stored(audit.find(query, limit=limit, sort=[("decided_at", -1)]))
+        page = [e.model_dump(mode="json") for e in entries]
+        more = len(entries) == limit
+        return {"tenant": tenant, "entries": page, "next_before": page[-1]["decided_at"] if more and page else None}
 
     @app.post("/api/v1/tenants/{tenant}/api-keys", status_code=201, summary="Create an API key (shown once)")
     async def create_api_key(tenant: str, body: NewApiKey, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
