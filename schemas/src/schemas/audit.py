@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
 
@@ -30,9 +30,3 @@ class AccessDecided(CloudEvent):
     TYPE: ClassVar[str] = "io.trustportal.audit.access-decided.v1"
     type: Literal["io.trustportal.audit.access-decided.v1"] = "io.trustportal.audit.access-decided.v1"
     data: AccessDecidedData
-
-
-AuditFact = Annotated[AccessDecided, Field(discriminator="type")]
-"""Any event on audit.events.v1."""
-
-AUDIT_FACTS: TypeAdapter[AuditFact] = TypeAdapter(AuditFact)

@@ -19,11 +19,6 @@ class TenantState(StrEnum):
     REJECTED = "rejected"
 
     @property
-    def final(self) -> bool:
-        """Whether onboarding has ended for this tenant."""
-        return self is not TenantState.PROVISIONED
-
-    @property
     def rank(self) -> int:
         """Order of precedence: a tenant's state is its highest-ranked fact.
 

@@ -18,7 +18,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage, decode_message
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, Counter
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, WTimeoutError
 from schemas.envelope import CONTENT_TYPE, CloudEvent
 from schemas.topics import dlq
@@ -180,11 +180,6 @@ async def publish_event(broker: KafkaBroker, event: CloudEvent, *, topic: str) -
         key=event.tenantid.encode(),
         headers={"content-type": CONTENT_TYPE, "ce-type": event.type, "ce-id": event.id},
     )
-
-
-def event_from(model: type[BaseModel], raw: bytes) -> BaseModel:
-    """Validate raw structured-mode bytes into `model` (for tools that read topics directly)."""
-    return model.model_validate_json(raw)
 
 
 async def ensure_topics(bootstrap: str, names: list[str], *, partitions: int = 3) -> None:
