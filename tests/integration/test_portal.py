@@ -284,3 +284,51 @@ def test_the_audit_tab_lists_a_tenants_decisions_to_its_auditors_and_admins_only
     assert (
         portal.get("/api/v1/tenants/acme/audit", headers=issuer.bearer("x", {"beta": ["auditor"]})).status_code == 403
     )
+
+
+def test_an_evidence_pack_request_is_queued_once_per_idempotency_key(portal, issuer, portal_settings):
+    eng = issuer.bearer("eli", {"acme": ["engineer"]})
+    first = portal.post(
+        "/api/v1/tenants/acme/evidence-packs",
+        json={"period": "2026-10"},
+        headers={**eng, "idempotency-key": "release-42"},
+    )
+    assert first.status_code == 202 and first.json()["status"] == "accepted"
+    again = portal.post(
+        "/api/v1/tenants/acme/evidence-packs",
+        json={"period": "2026-10"},
+        headers={**eng, "idempotency-key": "release-42"},
+    )
+    assert again.status_code == 202 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other_body = portal.post(
+        "/api/v1/tenants/acme/evidence-packs",
+        json={"period": "2026-09"},
+        headers={**eng, "idempotency-key": "release-42"},
+    )
+    assert other_body.status_code == 422 and "Idempotency-Key" in other_body.json()["detail"]
+    no_key = [
+        portal.post("/api/v1/tenants/acme/evidence-packs", json={"period": "2026-10"}, headers=eng) for _ in range(2)
+    ]
+    assert no_key[0].json()["pack_request_id"] != no_key[1].json()["pack_request_id"]
+
+    records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.EVIDENCE_REQUESTS))]
+    assert len(records) == 3 and {r["tenantid"] for r in records} == {"acme"}
+    assert first.json()["pack_request_id"] in {r["id"] for r in records}
+    assert records[0]["type"] == "io.trustportal.evidence.pack-requested.v1"
+
+    assert (
+        portal.post("/api/v1/tenants/acme/evidence-packs", json={"period": "2026-13"}, headers=eng).status_code == 422
+    )
+    for role in ("finance", "viewer"):
+        denied = portal.post(
+            "/api/v1/tenants/acme/evidence-packs",
+            json={"period": "2026-10"},
+            headers=issuer.bearer("x", {"acme": [role]}),
+        )
+        assert denied.status_code == 403, role
+    stranger = issuer.bearer("bo", {"beta": ["admin"]})
+    assert (
+        portal.post("/api/v1/tenants/acme/evidence-packs", json={"period": "2026-10"}, headers=stranger).status_code
+        == 403
+    )

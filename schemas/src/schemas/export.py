@@ -8,6 +8,7 @@ from pathlib import Path
 
 from schemas.audit import AccessDecided
 from schemas.envelope import CloudEvent
+from schemas.evidence import PackRequested
 from schemas.policy import PolicyBundlePublished
 from schemas.read_models import CohortMember, CohortView, TenantView
 from schemas.tenant import (
@@ -28,6 +29,7 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     TenantOnboarded,
     AccessDecided,
     PolicyBundlePublished,
+    PackRequested,
 )
 READ_MODELS = (TenantView, CohortMember, CohortView)
 

@@ -6,6 +6,7 @@ TENANT_INTAKE: Final = "tenant.intake.v1"
 TENANT_EVENTS: Final = "tenant.events.v1"
 AUDIT_EVENTS: Final = "audit.events.v1"
 POLICY_EVENTS: Final = "policy.events.v1"
+EVIDENCE_REQUESTS: Final = "evidence.requests.v1"
 
 
 def dlq(topic: str) -> str:

@@ -6,6 +6,7 @@ and they refer to dependencies local to build_app().
 
 import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
+from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.read_models import TenantView
 from service_kit.broker import build_broker, ensure_topics, publish_event
 from service_kit.health import readiness
@@ -31,8 +33,9 @@ from portal_api import api_keys
 from portal_api.api_keys import ApiKeyRecord, KeyRole
 from portal_api.audit import AuditEntry
 from portal_api.auth import AuthenticationError, TokenVerifier, bearer_token
-from portal_api.authorization import Subject, decide, reading_context
+from portal_api.authorization import SOURCE, Subject, decide, reading_context
 from portal_api.dev_identity import TOKEN_TTL, DevIssuer, DevUser, load_users, merged_jwks
+from portal_api.idempotency import IdempotencyConflictError, IdempotencyKeys, StoredAnswer, fingerprint
 from portal_api.policy import PolicyBundle, PolicyEngine
 from portal_api.rate_limit import RateLimitedError, RateLimiter
 from portal_api.settings import PortalSettings
@@ -53,6 +56,13 @@ class ForbiddenError(Exception):
 
 class NotFoundError(Exception):
     """Nothing of that id in this tenant (also when it exists in another one)."""
+
+
+class PackRequest(BaseModel):
+    """A request for an evidence pack."""
+
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM.")
+    scope: tuple[Scope, ...] = SCOPES
 
 
 class NewApiKey(BaseModel):
@@ -86,6 +96,7 @@ def build_app(
     tenants = ProjectionStore(mongo[settings.onboarding_db]["onboarding_tenants"], TenantView)
     keys = ProjectionStore(mongo[settings.mongo_db]["portal_api_keys"], ApiKeyRecord)
     audit = ProjectionStore(mongo[settings.mongo_db]["portal_audit"], AuditEntry)
+    idempotency = IdempotencyKeys(mongo[settings.mongo_db]["portal_idempotency"])
 
     @broker.subscriber(
         settings.topic(topics.AUDIT_EVENTS),
@@ -107,7 +118,8 @@ def build_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             await ensure_topics(
-                settings.kafka_bootstrap, [settings.topic(topics.AUDIT_EVENTS), settings.topic(topics.POLICY_EVENTS)]
+                settings.kafka_bootstrap,
+                [settings.topic(t) for t in (topics.AUDIT_EVENTS, topics.POLICY_EVENTS, topics.EVIDENCE_REQUESTS)],
             )
         except Exception as exc:  # readiness reports it; the portal still serves what it can
             log.warning("cannot prepare topics", error=f"{type(exc).__name__}: {exc}")
@@ -154,6 +166,10 @@ def build_app(
             status_code=429,
             headers={"retry-after": str(exc.retry_after_s)},
         )
+
+    @app.exception_handler(IdempotencyConflictError)
+    async def idempotency_conflict(_: Request, exc: IdempotencyConflictError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(DependencyUnavailableError)
     async def unavailable(_: Request, exc: DependencyUnavailableError) -> JSONResponse:
@@ -249,6 +265,46 @@ def build_app(
         page = [e.model_dump(mode="json") for e in entries]
         more = len(entries) == limit
         return {"tenant": tenant, "entries": page, "next_before": page[-1]["decided_at"] if more and page else None}
+
+    @app.post("/api/v1/tenants/{tenant}/evidence-packs", status_code=202, summary="Request an evidence pack")
+    async def request_evidence_pack(
+        tenant: str,
+        body: PackRequest,
+        who: Annotated[Subject, Depends(subject)],
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> JSONResponse:
+        path = f"/tenants/{tenant}/evidence-packs"
+        await authorize(who, tenant, "evidence:request", path)
+        scoped = IdempotencyKeys.scoped(tenant, who.id, idempotency_key or str(uuid.uuid4()))
+        request_sha = fingerprint("POST", path, body.model_dump(mode="json"))
+        if idempotency_key and (answer := await stored(idempotency.replay(scoped, request_sha))):
+            return JSONResponse(answer.body, answer.status_code, headers={"idempotent-replayed": "true"})
+        # The id comes from the key, so two racing requests with one key publish one request id.
+        request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"trustportal:pack-request:{scoped}"))
+        at = now()
+        event = PackRequested.create(
+            data=PackRequestedData(
+                pack_request_id=request_id, period=body.period, scope=body.scope, requested_by=who.id, requested_at=at
+            ),
+            id=request_id,
+            source=SOURCE,
+            tenantid=tenant,
+            subject=path,
+            time=at,
+        )
+        try:
+            await asyncio.wait_for(publish_event(broker, event, topic=settings.topic(topics.EVIDENCE_REQUESTS)), 1.0)
+        except Exception as exc:
+            raise DependencyUnavailableError("the request could not be queued") from exc
+        reply = {"pack_request_id": request_id, "status": "accepted", "period": body.period, "scope": list(body.scope)}
+        if idempotency_key:
+            kept = await stored(
+                idempotency.remember(
+                    scoped, StoredAnswer(request_sha256=request_sha, status_code=202, body=reply, created_at=at)
+                )
+            )
+            reply = kept.body
+        return JSONResponse(reply, status_code=202)
 
     @app.post("/api/v1/tenants/{tenant}/api-keys", status_code=201, summary="Create an API key (shown once)")
     async def create_api_key(tenant: str, body: NewApiKey, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
