@@ -31,7 +31,7 @@ def build_mongo(settings: ServiceSettings, *, timeout_ms: int = 5000) -> AsyncMo
 
 
 class ProjectionStore(Generic[V]):
-    """Documents holding one read model each, keyed by _id, with a revision for compare-and-set.
+    """Documents holding one read model each, keyed by _id (the only filter FerretDB v1 serves from an index).
 
     Both FerretDB v1 and MongoDB support everything used here (no transactions).
     """
@@ -51,17 +51,12 @@ class ProjectionStore(Generic[V]):
         return [self.model.model_validate(doc) async for doc in cursor]
 
     async def insert_once(self, key: str, view: V) -> bool:
-        """Insert `view` under `key`; False when it is already there (an insert-only projection's dedup)."""
+        """Insert `view` under `key`; False when it is already there (dedup, or a lost creation race)."""
         try:
             await self.collection.insert_one({**view.model_dump(), "_id": key})
         except DuplicateKeyError:
             return False
         return True
-
-    async def get_versioned(self, key: str) -> tuple[V | None, int]:
-        """Return the view under `key` and its revision (0 when absent), for `save`."""
-        doc = await self.collection.find_one({"_id": key})
-        return (self.model.model_validate(doc), int(doc.get("_rev", 0))) if doc else (None, 0)
 
     async def put(self, key: str, view: V) -> None:
         """Overwrite the view under `key` unconditionally, for a writer that holds exclusive rights.
@@ -69,16 +64,5 @@ class ProjectionStore(Generic[V]):
         Addresses the document by _id alone, which every Mongo-wire server serves from its _id
         index (FerretDB v1 pushes down nothing else, so a compare-and-set filter would scan).
         """
+        # The revision still moves, so a concurrent compare-and-set (a lease claim) sees the change.
         await self.collection.update_one({"_id": key}, {"$set": view.model_dump(), "$inc": {"_rev": 1}})
-
-    async def save(self, key: str, view: V, *, rev: int) -> bool:
-        """Store `view` if the document is still at revision `rev`; False when someone else won."""
-        body = {**view.model_dump(), "_id": key, "_rev": rev + 1}
-        if rev == 0:
-            try:
-                await self.collection.insert_one(body)
-            except DuplicateKeyError:
-                return False
-            return True
-        result = await self.collection.update_one({"_id": key, "_rev": rev}, {"$set": body})
-        return result.matched_count == 1

@@ -16,7 +16,7 @@ from onboarding.adapters.secrets import SecretBox
 from onboarding.domain import PingOutcome, TenantRecord
 
 Verify = Callable[[TenantRecord, str, str], Awaitable[PingOutcome]]
-Claim = Callable[[str, datetime], Awaitable[tuple[TenantRecord, int] | None]]
+Claim = Callable[[str, datetime], Awaitable[TenantRecord | None]]
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,14 @@ class Deps:
 
 async def on_tenant_requested(event: TenantRequested, deps: Deps) -> None:
     """Validate and provision (idempotently), publish the facts, then schedule the webhook check."""
-    current, rev = await deps.tenants.get_versioned(domain.tenant_key(event.data.slug))
+    current = await deps.tenants.get(domain.tenant_key(event.data.slug))
     sealed = deps.secrets.seal(deps.secrets.generate())
     now = deps.clock()
     decision = domain.decide(current, event, now=now, sealed_secret=sealed, rules=deps.rules)
     record = decision.record
     if record is not None and record is not current:
         record = deps.hold(record, now)  # created already leased to this worker, which verifies it next
-        if not await deps.tenants.save(record.slug, record, rev=rev):
+        if not await deps.tenants.insert_once(record.slug, record):
             raise ConcurrentUpdateError(f"tenant {record.slug} changed while it was being handled")
     # A redelivered or repeated request re-publishes the tenant's facts (same ids): a crash
     # between saving and publishing then loses nothing, and consumers deduplicate.
@@ -59,10 +59,9 @@ async def on_tenant_requested(event: TenantRequested, deps: Deps) -> None:
 
 async def verify_tenant(slug: str, deps: Deps) -> None:
     """Verify one tenant's webhook under a lease, store the outcome, publish its facts."""
-    claimed = await deps.claim(slug, deps.clock())
-    if claimed is None:
+    record = await deps.claim(slug, deps.clock())
+    if record is None:
         return
-    record, _ = claimed
     outcome = await deps.verify(record, deps.secrets.open(record.webhook_secret_sealed), record.request_id)
     verified = domain.record_verification(record, outcome, now=deps.clock())
     assert verified.record is not None

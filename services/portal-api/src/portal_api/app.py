@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
+from schemas.envelope import CloudEvent
 from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.read_models import TenantView
 from service_kit.broker import build_broker, ensure_topics, publish_event
@@ -183,19 +184,21 @@ def build_app(
         if parsed is None:
             return verifier.subject(token)
         key_id, secret = parsed
-        try:
-            record = await keys.get(key_id)
-        except PyMongoError as exc:
-            raise DependencyUnavailableError("credentials cannot be checked") from exc
+        record = await stored(keys.get(key_id), "credentials cannot be checked")
         if not api_keys.verify(record, secret) or record is None:
             raise AuthenticationError("invalid or revoked API key")
         return Subject(id=f"apikey:{key_id}", kind="api_key", tenant_roles={record.tenant: (record.role,)})
 
-    async def record(fact: AccessDecided) -> None:
+    async def send(event: CloudEvent, topic: str, unavailable: str) -> None:
+        """Publish within a second, or answer 503: a request never hangs on Kafka."""
         try:
-            await asyncio.wait_for(publish_event(broker, fact, topic=settings.topic(topics.AUDIT_EVENTS)), 1.0)
-        except Exception as exc:  # no audit record, no access: the decision must be on file
-            raise DependencyUnavailableError("the audit trail is unavailable") from exc
+            await asyncio.wait_for(publish_event(broker, event, topic=settings.topic(topic)), 1.0)
+        except Exception as exc:
+            raise DependencyUnavailableError(unavailable) from exc
+
+    async def record(fact: AccessDecided) -> None:
+        # No audit record, no access: the decision must be on file before the answer goes out.
+        await send(fact, topics.AUDIT_EVENTS, "the audit trail is unavailable")
 
     async def authorize(
         who: Subject, tenant: str, action: str, resource: str, fields: tuple[str, ...] = ()
@@ -221,11 +224,12 @@ def build_app(
             raise ForbiddenError
         return access.fields
 
-    async def stored(call: Any) -> Any:
+    async def stored(call: Any, unavailable: str = "tenant data is unavailable") -> Any:
+        """Await a MongoDB call, or answer 503 (the client gives up within 800 ms)."""
         try:
             return await call
         except PyMongoError as exc:
-            raise DependencyUnavailableError("tenant data is unavailable") from exc
+            raise DependencyUnavailableError(unavailable) from exc
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -292,10 +296,7 @@ def build_app(
             subject=path,
             time=at,
         )
-        try:
-            await asyncio.wait_for(publish_event(broker, event, topic=settings.topic(topics.EVIDENCE_REQUESTS)), 1.0)
-        except Exception as exc:
-            raise DependencyUnavailableError("the request could not be queued") from exc
+        await send(event, topics.EVIDENCE_REQUESTS, "the request could not be queued")
         reply = {"pack_request_id": request_id, "status": "accepted", "period": body.period, "scope": list(body.scope)}
         if idempotency_key:
             kept = await stored(
@@ -310,7 +311,7 @@ def build_app(
     async def create_api_key(tenant: str, body: NewApiKey, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
         await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
         key, token = api_keys.generate(tenant, body.name, body.role, created_by=who.id, now=now())
-        await stored(keys.save(key.key_id, key, rev=0))
+        await stored(keys.insert_once(key.key_id, key))
         return JSONResponse({**key.public(), "key": token, "note": "store this key now: it is not shown again"}, 201)
 
     @app.get("/api/v1/tenants/{tenant}/api-keys", summary="List a tenant's API keys (never their secrets)")

@@ -63,7 +63,7 @@ class VerificationLeases:
         """`record` leased to this worker from `now` (for a record about to be created)."""
         return record.model_copy(update={"lease_until": now + self.lease, "lease_owner": self.owner})
 
-    async def claim(self, slug: str, now: datetime) -> tuple[TenantRecord, int] | None:
+    async def claim(self, slug: str, now: datetime) -> TenantRecord | None:
         """Take (or keep) the lease on `slug` if it awaits verification and nobody else holds it."""
         doc = await self.collection.find_one({"_id": slug})
         if doc is None:
@@ -73,7 +73,7 @@ class VerificationLeases:
             return None
         live = record.lease_until is not None and record.lease_until > now
         if live and record.lease_owner == self.owner:
-            return record, rev
+            return record
         if live:
             return None
         result = await self.collection.update_one(
@@ -82,7 +82,7 @@ class VerificationLeases:
         )
         if result.matched_count != 1:
             return None
-        return self.hold(record, now), rev + 1
+        return self.hold(record, now)
 
     async def renew(self, slug: str, now: datetime) -> bool:
         """Extend this worker's lease on `slug` while its verification runs; False if it is gone."""
