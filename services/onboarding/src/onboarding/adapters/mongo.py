@@ -68,7 +68,8 @@ class VerificationLeases:
         doc = await self.collection.find_one({"_id": slug})
         if doc is None:
             return None
-        record, rev = TenantRecord.model_validate(doc), int(doc.get("_rev", 0))
+        # None matches a document that has no revision yet (created by insert, never updated).
+        record, rev = TenantRecord.model_validate(doc), doc.get("_rev")
         if record.state is not TenantState.PROVISIONED:
             return None
         live = record.lease_until is not None and record.lease_until > now
