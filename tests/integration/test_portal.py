@@ -24,27 +24,25 @@ ISSUER, AUDIENCE = "https://id.test", "trust-portal"
 
 
 class Issuer:
-    """A test identity provider: an ES256 key, its JWKS, and tokens for any roles."""
+    """A test identity provider: an ES256 key and its JWKS; minting a token also records the user's
+    membership in the portal (roles live in the portal, not in the token)."""
 
     def __init__(self) -> None:
+        self.users = None  # the portal's portal_users collection, set by the portal_settings fixture
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.kid = uuid.uuid4().hex[:8]
         jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
         self.jwks = json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "ES256"}]})
 
-    def token(self, sub: str, tenant_roles=None, platform_roles=(), *, ttl=timedelta(minutes=5), **extra) -> str:
+    def token(
+        self, sub: str, tenant_roles=None, platform_roles=(), *, ttl=timedelta(minutes=5), claims=None, **extra
+    ) -> str:
         now = datetime.now(UTC)
-        claims = {
-            "sub": sub,
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "iat": now,
-            "exp": now + ttl,
-            "tenant_roles": tenant_roles or {},
-            "platform_roles": list(platform_roles),
-            **extra,
-        }
-        return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.kid})
+        if self.users is not None:
+            member = {"name": sub, "tenant_roles": tenant_roles or {}, "platform_roles": list(platform_roles)}
+            self.users.replace_one({"_id": sub}, {"id": sub, **member}, upsert=True)
+        payload = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl, **(claims or {}), **extra}
+        return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
 
     def bearer(self, *args, **kwargs) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token(*args, **kwargs)}"}
@@ -67,8 +65,11 @@ def portal_settings(issuer: Issuer):
         jwks_json=issuer.jwks,
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
+        membership_cache_s=0,
+        cookie_secure=False,
     )
     client: MongoClient = MongoClient(MONGO, tz_aware=True)
+    issuer.users = client[settings.mongo_db]["portal_users"]
     now = datetime.now(UTC)
     for slug in ("acme", "beta"):
         client[settings.onboarding_db]["onboarding_tenants"].insert_one(
@@ -142,6 +143,17 @@ def test_the_tenant_switcher_offers_exactly_the_users_tenants(portal, issuer):
     assert me.json() == {"subject": "multi", "tenants": ["acme", "beta"], "platform_roles": []}
 
 
+def test_roles_come_from_the_portals_membership_not_from_token_claims(portal, issuer):
+    generous = issuer.bearer(
+        "vic", {"acme": ["viewer"]}, claims={"tenant_roles": {"beta": ["admin"]}, "platform_roles": ["platform-admin"]}
+    )
+    assert portal.get("/api/v1/me", headers=generous).json()["tenants"] == ["acme"]
+    assert portal.get("/api/v1/tenants/beta/overview", headers=generous).status_code == 403
+    issuer.users.delete_one({"_id": "vic"})  # membership removed: the same valid token grants nothing
+    assert portal.get("/api/v1/tenants/acme/overview", headers=generous).status_code == 403
+    assert portal.get("/api/v1/me", headers=generous).json()["tenants"] == []
+
+
 def test_every_decision_lands_on_the_audit_trail(portal, issuer, portal_settings):
     portal.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("ana", {"acme": ["auditor"]}))
     portal.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("ana", {"acme": ["auditor"]}))
@@ -164,7 +176,7 @@ def test_a_database_outage_answers_503_with_retry_after_within_a_second(issuer, 
         elapsed = time.monotonic() - started
         ready = client.get("/readyz")
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
-    assert "unavailable" in response.json()["detail"] and "Traceback" not in response.text
+    assert response.json()["detail"].endswith("try again shortly") and "Traceback" not in response.text
     assert elapsed < 1.5
     assert ready.status_code == 503 and ready.json()["checks"]["mongodb"] == "unreachable"
     assert client.get("/healthz").status_code == 200

@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from schemas.audit import AccessDecided
+from schemas.billing import InvoiceIssued, UsageRecorded
 from schemas.envelope import CloudEvent
 from schemas.evidence import PackRequested
-from schemas.policy import PolicyBundlePublished
+from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
+from schemas.provenance import ProvenanceSubmitted
 from schemas.read_models import CohortMember, CohortView, TenantView
 from schemas.tenant import (
     TenantOnboarded,
@@ -30,6 +32,10 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     AccessDecided,
     PolicyBundlePublished,
     PackRequested,
+    TrustPolicyUpdated,
+    ProvenanceSubmitted,
+    UsageRecorded,
+    InvoiceIssued,
 )
 READ_MODELS = (TenantView, CohortMember, CohortView)
 

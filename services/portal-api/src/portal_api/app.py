@@ -1,76 +1,55 @@
-"""Composition root of the portal API: build_app() wires settings to adapters; nothing runs at import.
+"""Composition root of the portal: build_app() wires settings to a Portal and its routes; nothing runs at import.
 
-No `from __future__ import annotations` here: FastAPI resolves the route signatures at definition time,
-and they refer to dependencies local to build_app().
+No `from __future__ import annotations` here: FastAPI resolves the route signatures at definition time.
 """
 
 import asyncio
-import os
-import uuid
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, Form, Header, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Form, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
-from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
-from schemas.envelope import CloudEvent
-from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
-from schemas.read_models import TenantView
-from service_kit.broker import build_broker, ensure_topics, publish_event
+from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
+from schemas.policy import PolicyFact, TrustPolicyUpdated
+from service_kit.broker import ensure_topics, publish_event
 from service_kit.health import readiness
-from service_kit.logging import configure_logging, get_logger
-from service_kit.mongo import ProjectionStore, build_mongo
+from service_kit.logging import get_logger
 from service_kit.tracing import build_tracer_provider
 
-from portal_api import api_keys
-from portal_api.api_keys import ApiKeyRecord, KeyRole
+from portal_api.api import api_routes
 from portal_api.audit import AuditEntry
-from portal_api.auth import AuthenticationError, TokenVerifier, bearer_token
-from portal_api.authorization import SOURCE, Subject, decide, reading_context
-from portal_api.dev_identity import TOKEN_TTL, DevIssuer, DevUser, load_users, merged_jwks
-from portal_api.idempotency import IdempotencyConflictError, IdempotencyKeys, StoredAnswer, fingerprint
+from portal_api.auth import AuthenticationError, TokenVerifier
+from portal_api.dev_identity import TOKEN_TTL, DevIssuer, merged_jwks
+from portal_api.errors import DependencyUnavailableError, ForbiddenError, NotFoundError
+from portal_api.idempotency import IdempotencyConflictError
+from portal_api.members import Member, load_members, stamped
 from portal_api.policy import PolicyBundle, PolicyEngine
-from portal_api.rate_limit import RateLimitedError, RateLimiter
+from portal_api.rate_limit import RateLimitedError
+from portal_api.runtime import Portal
 from portal_api.settings import PortalSettings
+from portal_api.ui import SESSION_COOKIE, ui_routes
+from portal_api.views import InvoiceEntry, TrustPolicyView, UsageEntry
 from schemas import topics
 
 log = get_logger(__name__)
-OVERVIEW_FIELDS = ("display_name", "state", "cohort", "plan", "webhook_url", "contact_email")
 RETRY_AFTER_S = "5"
-
-
-class DependencyUnavailableError(Exception):
-    """MongoDB or Kafka did not answer in time: answer 503 with Retry-After, never a stack trace."""
-
-
-class ForbiddenError(Exception):
-    """The policy refused: 403, the same body whatever the reason (no probing of other tenants)."""
-
-
-class NotFoundError(Exception):
-    """Nothing of that id in this tenant (also when it exists in another one)."""
-
-
-class PackRequest(BaseModel):
-    """A request for an evidence pack."""
-
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM.")
-    scope: tuple[Scope, ...] = SCOPES
-
-
-class NewApiKey(BaseModel):
-    """A request for an API key."""
-
-    name: str = Field(min_length=1, max_length=80, description="What the key is for, e.g. 'release CI'.")
-    role: KeyRole = "engineer"
+TOPICS = (
+    topics.AUDIT_EVENTS,
+    topics.POLICY_EVENTS,
+    topics.EVIDENCE_REQUESTS,
+    topics.PROVENANCE_SUBMITTED,
+    topics.BILLING_EVENTS,
+)
 
 
 def build_app(
@@ -80,7 +59,7 @@ def build_app(
     tracer_provider: TracerProvider | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """Wire the portal from settings; tests pass their own settings, engine and clock."""
+    """Wire the portal from settings; tests pass their own settings, engine, tracer and clock."""
     settings = settings or PortalSettings()
     engine = engine or PolicyEngine(PolicyBundle.load())
     tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
@@ -92,12 +71,9 @@ def build_app(
     jwks = merged_jwks(settings.jwks_json, dev.jwk() if dev else None)
     verifier = TokenVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     registry = CollectorRegistry()
-    broker, _ = build_broker(settings, group=settings.service_name, tracer_provider=tracer_provider, registry=registry)
-    mongo = build_mongo(settings, timeout_ms=800)
-    tenants = ProjectionStore(mongo[settings.onboarding_db]["onboarding_tenants"], TenantView)
-    keys = ProjectionStore(mongo[settings.mongo_db]["portal_api_keys"], ApiKeyRecord)
-    audit = ProjectionStore(mongo[settings.mongo_db]["portal_audit"], AuditEntry)
-    idempotency = IdempotencyKeys(mongo[settings.mongo_db]["portal_idempotency"])
+    portal = Portal(settings, engine, verifier, now, tracer_provider, registry)
+    broker = portal.broker
+    dev_users = load_members(Path(settings.dev_users_file)) if dev and settings.dev_users_file else []
 
     @broker.subscriber(
         settings.topic(topics.AUDIT_EVENTS),
@@ -107,27 +83,39 @@ def build_app(
         description="Keeps the Audit tab's read model: one document per decision, keyed by event id.",
     )
     async def on_access_decided(event: AccessDecided) -> None:
-        await audit.insert_once(event.id, AuditEntry.of(event))
+        await portal.audit.insert_once(event.id, AuditEntry.of(event))
 
-    limiter = RateLimiter(
-        mongo[settings.mongo_db]["portal_rate_limits"],
-        tenant_per_minute=settings.rate_limit_tenant_per_minute,
-        subject_per_minute=settings.rate_limit_subject_per_minute,
+    @broker.subscriber(
+        settings.topic(topics.BILLING_EVENTS),
+        group_id=f"{settings.service_name}-billing",
+        auto_offset_reset="earliest",
+        title="portal-api-billing:billing.events.v1",
+        description="Keeps the Finance tab: usage batches by event id, invoices by invoice id (one per period).",
     )
+    async def on_billing(event: BillingFact) -> None:
+        if isinstance(event, UsageRecorded):
+            await portal.usage.insert_once(event.id, UsageEntry.of(event))
+        elif isinstance(event, InvoiceIssued):
+            await portal.invoices.insert_once(event.data.invoice_id, InvoiceEntry.of(event))
+
+    @broker.subscriber(
+        settings.topic(topics.POLICY_EVENTS),
+        group_id=f"{settings.service_name}-policy",
+        auto_offset_reset="earliest",
+        title="portal-api-policy:policy.events.v1",
+        description="Keeps each tenant's trust policy in force (the newest update wins).",
+    )
+    async def on_policy(event: PolicyFact) -> None:
+        if isinstance(event, TrustPolicyUpdated):
+            current = await portal.trust_policies.get(event.tenantid)
+            if current is None:
+                await portal.trust_policies.insert_once(event.tenantid, TrustPolicyView.of(event))
+            elif current.updated_at < event.data.updated_at:
+                await portal.trust_policies.put(event.tenantid, TrustPolicyView.of(event))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        try:
-            await ensure_topics(
-                settings.kafka_bootstrap,
-                [settings.topic(t) for t in (topics.AUDIT_EVENTS, topics.POLICY_EVENTS, topics.EVIDENCE_REQUESTS)],
-            )
-        except Exception as exc:  # readiness reports it; the portal still serves what it can
-            log.warning("cannot prepare topics", error=f"{type(exc).__name__}: {exc}")
-        try:
-            await mongo[settings.mongo_db]["portal_audit"].create_index([("tenant", 1), ("decided_at", -1)])
-        except PyMongoError as exc:
-            log.warning("cannot create indexes", error=f"{type(exc).__name__}: {exc}")
+        await prepare(portal, dev_users)
         await broker.start()
         try:
             await asyncio.wait_for(
@@ -136,9 +124,14 @@ def build_app(
             log.info("policy bundle in force", sha256=engine.bundle.sha256)
         except Exception as exc:
             log.warning("cannot publish the policy bundle", error=f"{type(exc).__name__}: {exc}")
+        metering = asyncio.create_task(portal.meter_forever())
         yield
+        metering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await metering
+        await portal.flush_usage()
         await broker.stop()
-        await mongo.close()
+        await portal.mongo.close()
 
     app = FastAPI(
         title="Trust Portal API",
@@ -147,6 +140,45 @@ def build_app(
         lifespan=lifespan,
     )
     app.mount("/metrics", make_asgi_app(registry))
+    add_error_answers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        ready, body = await readiness(broker, portal.mongo, timeout_s=1.0)
+        return Response(body, status_code=200 if ready else 503, media_type="application/json")
+
+    app.include_router(api_routes(portal))
+    app.include_router(ui_routes(portal, dev_sign_in=dev is not None))
+    if dev is not None:
+        add_dev_sign_in(app, dev, {u.id: u for u in dev_users}, now, secure_cookie=settings.cookie_secure)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz,metrics")
+    app.state.portal = portal
+    app.state.broker = broker
+    app.state.engine = engine
+    return app
+
+
+async def prepare(portal: Portal, dev_users: list[Member]) -> None:
+    """Topics, indexes and (dev mode) the seeded members; the portal starts even if these fail."""
+    settings = portal.settings
+    try:
+        await ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS])
+    except Exception as exc:  # readiness reports it; the portal still serves what it can
+        log.warning("cannot prepare topics", error=f"{type(exc).__name__}: {exc}")
+    try:
+        await portal.db["portal_audit"].create_index([("tenant", 1), ("decided_at", -1)])
+        for member in stamped(dev_users, portal.now()):
+            await portal.db["portal_users"].replace_one({"_id": member.id}, member.model_dump(), upsert=True)
+    except PyMongoError as exc:
+        log.warning("cannot prepare the database", error=f"{type(exc).__name__}: {exc}")
+
+
+def add_error_answers(app: FastAPI) -> None:
+    """One status per refusal, with a body that says what happened and nothing more."""
 
     @app.exception_handler(AuthenticationError)
     async def unauthenticated(_: Request, exc: AuthenticationError) -> JSONResponse:
@@ -178,194 +210,40 @@ def build_app(
             {"detail": f"{exc}; try again shortly"}, status_code=503, headers={"retry-after": RETRY_AFTER_S}
         )
 
-    async def subject(authorization: Annotated[str | None, Header()] = None) -> Subject:
-        token = bearer_token(authorization)
-        parsed = api_keys.parse(token)
-        if parsed is None:
-            return verifier.subject(token)
-        key_id, secret = parsed
-        record = await stored(keys.get(key_id), "credentials cannot be checked")
-        if not api_keys.verify(record, secret) or record is None:
-            raise AuthenticationError("invalid or revoked API key")
-        return Subject(id=f"apikey:{key_id}", kind="api_key", tenant_roles={record.tenant: (record.role,)})
 
-    async def send(event: CloudEvent, topic: str, unavailable: str) -> None:
-        """Publish within a second, or answer 503: a request never hangs on Kafka."""
-        try:
-            await asyncio.wait_for(publish_event(broker, event, topic=settings.topic(topic)), 1.0)
-        except Exception as exc:
-            raise DependencyUnavailableError(unavailable) from exc
-
-    async def record(fact: AccessDecided) -> None:
-        # No audit record, no access: the decision must be on file before the answer goes out.
-        await send(fact, topics.AUDIT_EVENTS, "the audit trail is unavailable")
-
-    async def authorize(
-        who: Subject, tenant: str, action: str, resource: str, fields: tuple[str, ...] = ()
-    ) -> frozenset[str]:
-        """Count the request, decide, put the decision on the audit trail; raise when limited or refused."""
-        await stored(limiter.hit("subject", who.id, now()))
-        await stored(limiter.hit("tenant", tenant, now()))
-        legal_basis, purpose = reading_context(who, tenant)
-        access = decide(
-            engine,
-            who,
-            tenant=tenant,
-            action=action,
-            resource=resource,
-            resource_tenant=tenant,
-            now=now(),
-            legal_basis=legal_basis,
-            purpose=purpose,
-            fields=fields,
-        )
-        await record(access.fact)
-        if not access.allowed:
-            raise ForbiddenError
-        return access.fields
-
-    async def stored(call: Any, unavailable: str = "tenant data is unavailable") -> Any:
-        """Await a MongoDB call, or answer 503 (the client gives up within 800 ms)."""
-        try:
-            return await call
-        except PyMongoError as exc:
-            raise DependencyUnavailableError(unavailable) from exc
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> Response:
-        ready, body = await readiness(broker, mongo, timeout_s=1.0)
-        return Response(body, status_code=200 if ready else 503, media_type="application/json")
-
-    @app.get("/api/v1/me", summary="The signed-in subject and the tenants it may switch to")
-    async def me(who: Annotated[Subject, Depends(subject)]) -> dict[str, Any]:
-        await stored(limiter.hit("subject", who.id, now()))
-        return {"subject": who.id, "tenants": who.tenants(), "platform_roles": list(who.platform_roles)}
-
-    @app.get("/api/v1/tenants/{tenant}/overview", summary="A tenant's onboarding state, fields per the guard")
-    async def overview(tenant: str, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
-        shown = await authorize(who, tenant, "overview:read", f"/tenants/{tenant}/overview", OVERVIEW_FIELDS)
-        view = await stored(tenants.get(tenant))
-        data = {} if view is None else {f: v for f, v in view.model_dump(mode="json").items() if f in shown}
-        return JSONResponse(
-            {"tenant": tenant, "onboarding": data or None, "withheld": sorted(set(OVERVIEW_FIELDS) - shown)}
-        )
-
-    @app.get("/api/v1/tenants/{tenant}/audit", summary="A tenant's access decisions, newest first")
-    async def audit_trail(
-        tenant: str,
-        who: Annotated[Subject, Depends(subject)],
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        before: Annotated[datetime | None, Query(description="Cursor: decisions strictly older than this.")] = None,
-    ) -> dict[str, Any]:
-        await authorize(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
-        query: dict[str, Any] = {"tenant": tenant}
-        if before is not None:
-            query["decided_at"] = {"$lt": before}
-        entries = await stored(audit.find(query, limit=limit, sort=[("decided_at", -1)]))
-        page = [e.model_dump(mode="json") for e in entries]
-        more = len(entries) == limit
-        return {"tenant": tenant, "entries": page, "next_before": page[-1]["decided_at"] if more and page else None}
-
-    @app.post("/api/v1/tenants/{tenant}/evidence-packs", status_code=202, summary="Request an evidence pack")
-    async def request_evidence_pack(
-        tenant: str,
-        body: PackRequest,
-        who: Annotated[Subject, Depends(subject)],
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> JSONResponse:
-        path = f"/tenants/{tenant}/evidence-packs"
-        await authorize(who, tenant, "evidence:request", path)
-        scoped = IdempotencyKeys.scoped(tenant, who.id, idempotency_key or str(uuid.uuid4()))
-        request_sha = fingerprint("POST", path, body.model_dump(mode="json"))
-        if idempotency_key and (answer := await stored(idempotency.replay(scoped, request_sha))):
-            return JSONResponse(answer.body, answer.status_code, headers={"idempotent-replayed": "true"})
-        # The id comes from the key, so two racing requests with one key publish one request id.
-        request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"trustportal:pack-request:{scoped}"))
-        at = now()
-        event = PackRequested.create(
-            data=PackRequestedData(
-                pack_request_id=request_id, period=body.period, scope=body.scope, requested_by=who.id, requested_at=at
-            ),
-            id=request_id,
-            source=SOURCE,
-            tenantid=tenant,
-            subject=path,
-            time=at,
-        )
-        await send(event, topics.EVIDENCE_REQUESTS, "the request could not be queued")
-        reply = {"pack_request_id": request_id, "status": "accepted", "period": body.period, "scope": list(body.scope)}
-        if idempotency_key:
-            kept = await stored(
-                idempotency.remember(
-                    scoped, StoredAnswer(request_sha256=request_sha, status_code=202, body=reply, created_at=at)
-                )
-            )
-            reply = kept.body
-        return JSONResponse(reply, status_code=202)
-
-    @app.post("/api/v1/tenants/{tenant}/api-keys", status_code=201, summary="Create an API key (shown once)")
-    async def create_api_key(tenant: str, body: NewApiKey, who: Annotated[Subject, Depends(subject)]) -> JSONResponse:
-        await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
-        key, token = api_keys.generate(tenant, body.name, body.role, created_by=who.id, now=now())
-        await stored(keys.insert_once(key.key_id, key))
-        return JSONResponse({**key.public(), "key": token, "note": "store this key now: it is not shown again"}, 201)
-
-    @app.get("/api/v1/tenants/{tenant}/api-keys", summary="List a tenant's API keys (never their secrets)")
-    async def list_api_keys(tenant: str, who: Annotated[Subject, Depends(subject)]) -> dict[str, Any]:
-        await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
-        found = await stored(keys.find({"tenant": tenant}))
-        return {"tenant": tenant, "api_keys": [k.public() for k in sorted(found, key=lambda k: k.created_at)]}
-
-    @app.delete("/api/v1/tenants/{tenant}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
-    async def revoke_api_key(tenant: str, key_id: str, who: Annotated[Subject, Depends(subject)]) -> Response:
-        await authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys/{key_id}")
-        key = await stored(keys.get(key_id))
-        if key is None or key.tenant != tenant:
-            raise NotFoundError
-        if key.revoked_at is None:
-            await stored(keys.put(key_id, key.model_copy(update={"revoked_at": now()})))
-        return Response(status_code=204)
-
-    if dev is not None:
-        add_dev_sign_in(app, dev, load_users(Path(settings.dev_users_file)) if settings.dev_users_file else {}, now)
-
-    app.state.broker = broker
-    app.state.engine = engine
-    return app
-
-
-def add_dev_sign_in(app: FastAPI, issuer: DevIssuer, users: dict[str, DevUser], now: Callable[[], datetime]) -> None:
-    """The dev sign-in page and token endpoint; registered only in dev mode (404 otherwise)."""
+def add_dev_sign_in(
+    app: FastAPI, issuer: DevIssuer, users: dict[str, Member], now: Callable[[], datetime], *, secure_cookie: bool
+) -> None:
+    """The dev sign-in page, its form and the token endpoint; registered only in dev mode (404 otherwise)."""
     templates = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape()
     )
+    ttl_s = int(TOKEN_TTL.total_seconds())
 
     @app.get("/dev/sign-in", include_in_schema=False)
     async def sign_in_page() -> HTMLResponse:
         page = templates.get_template("dev_sign_in.html")
-        return HTMLResponse(page.render(users=list(users.values()), ttl_hours=int(TOKEN_TTL.total_seconds() // 3600)))
+        return HTMLResponse(page.render(users=list(users.values()), ttl_hours=ttl_s // 3600))
+
+    @app.post("/dev/sign-in", include_in_schema=False)
+    async def sign_in(user: Annotated[str, Form()]) -> Response:
+        found = users.get(user)
+        if found is None:
+            return JSONResponse({"detail": "no such dev user"}, status_code=404)
+        response = RedirectResponse("/ui", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            issuer.token(found, now()),
+            max_age=ttl_s,
+            httponly=True,
+            secure=secure_cookie,
+            samesite="lax",
+        )
+        return response
 
     @app.post("/dev/token", include_in_schema=False)
     async def dev_token(user: Annotated[str, Form()]) -> JSONResponse:
         found = users.get(user)
         if found is None:
             return JSONResponse({"detail": "no such dev user"}, status_code=404)
-        token = issuer.token(found, now())
-        return JSONResponse(
-            {"access_token": token, "token_type": "bearer", "expires_in": int(TOKEN_TTL.total_seconds())}
-        )
-
-
-def main() -> None:
-    """Serve the portal on PORTAL_HTTP_PORT (default 8080)."""
-    import uvicorn
-
-    settings = PortalSettings()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    port = int(os.environ.get("PORTAL_HTTP_PORT", "8080"))
-    host = os.environ.get("PORTAL_HTTP_HOST", "127.0.0.1")
-    uvicorn.run(build_app(settings), host=host, port=port, log_config=None, access_log=False)
+        return JSONResponse({"access_token": issuer.token(found, now()), "token_type": "bearer", "expires_in": ttl_s})

@@ -1,12 +1,13 @@
-"""Authentication of users: bearer JWTs verified against the configured JWKS (roles come from the token)."""
+"""Authentication of users: bearer JWTs verified against the configured JWKS.
+
+A token proves who the user is; what they may do comes from the portal's membership (members.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import jwt
-
-from portal_api.authorization import Subject
 
 
 class AuthenticationError(Exception):
@@ -30,8 +31,8 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
 
-    def subject(self, token: str) -> Subject:
-        """The verified subject of a bearer token."""
+    def user_id(self, token: str) -> str:
+        """The verified subject (`sub`) of a bearer token."""
         if self.keys is None:
             raise AuthenticationError("no JWKS is configured")
         try:
@@ -49,9 +50,4 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid token: {exc}") from None
-        roles = claims.get("tenant_roles") or {}
-        return Subject(
-            id=str(claims["sub"]),
-            tenant_roles={str(t): tuple(str(r) for r in rs) for t, rs in roles.items() if isinstance(rs, list)},
-            platform_roles=tuple(str(r) for r in claims.get("platform_roles") or ()),
-        )
+        return str(claims["sub"])

@@ -89,13 +89,16 @@ def decide(
     return Access(allowed=allowed, fields=shown, fact=fact)
 
 
-def reading_context(subject: Subject, tenant: str) -> tuple[str, str]:
-    """The legal basis and purpose under which `subject` reads `tenant`'s data, from its roles there.
+def reading_context(subject: Subject, tenant: str, action: str = "overview:read") -> tuple[str, str]:
+    """The legal basis and purpose under which `subject` reads `tenant`'s data for `action`.
 
-    Operators read under the contract for operations; auditors under legitimate interest for audit;
+    Finance views are read under the contract for billing; otherwise operators (and platform staff)
+    read under the contract for operations, auditors under legitimate interest for audit, and
     finance staff under the contract for billing.
     """
     roles = set(subject.tenant_roles.get(tenant, ()))
+    if action.startswith("finance:"):
+        return "contract", "billing"
     if roles & {"admin", "engineer", "viewer"} or subject.platform_roles:
         return "contract", "operations"
     if "auditor" in roles:

@@ -1,32 +1,17 @@
-"""The development identity provider: seeded users and an ES256 key that signs their tokens (dev mode only)."""
+"""The development identity provider: an ES256 key that signs tokens for seeded users (dev mode only)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from pydantic import Field
-from schemas.envelope import Contract
+
+from portal_api.members import Member
 
 TOKEN_TTL = timedelta(hours=8)
-
-
-class DevUser(Contract):
-    """A seeded user: tenant roles and platform roles, as a real identity provider would assert them."""
-
-    id: str
-    name: str
-    tenant_roles: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    platform_roles: tuple[str, ...] = ()
-
-
-def load_users(path: Path) -> dict[str, DevUser]:
-    """Users from a JSON list, by id."""
-    return {u.id: u for u in (DevUser.model_validate(item) for item in json.loads(path.read_text()))}
 
 
 class DevIssuer:
@@ -47,7 +32,7 @@ class DevIssuer:
         jwk: dict[str, str] = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
         return {**jwk, "kid": self.KID, "use": "sig", "alg": "ES256"}
 
-    def token(self, user: DevUser, now: datetime) -> str:
+    def token(self, user: Member, now: datetime) -> str:
         """A signed access token for `user`."""
         claims = {
             "sub": user.id,
@@ -56,8 +41,6 @@ class DevIssuer:
             "aud": self.audience,
             "iat": now,
             "exp": now + TOKEN_TTL,
-            "tenant_roles": {t: list(r) for t, r in user.tenant_roles.items()},
-            "platform_roles": list(user.platform_roles),
         }
         return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.KID})
 

@@ -24,3 +24,9 @@ class PortalSettings(ServiceSettings):
     dev_users_file: str = Field(default="", description="JSON list of seeded users (dev mode).")
     dev_signing_key: SecretStr | None = Field(default=None, description="EC P-256 PEM; generated when unset.")
     onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")
+    membership_cache_s: float = Field(
+        default=5.0, ge=0, description="Seconds a membership lookup is reused (a revocation takes this long)."
+    )
+    usage_flush_s: float = Field(default=10.0, gt=0, description="Seconds between UsageRecorded batches.")
+    plans_file: str = Field(default="", description="JSON plans (name -> plan); the packaged plans when unset.")
+    cookie_secure: bool = Field(default=True, description="Mark the session cookie Secure (off only for plain http).")

@@ -1,0 +1,83 @@
+"""Membership: which tenants a user belongs to and with which roles (collection `portal_users`).
+
+The identity provider proves who a user is; the portal's own membership decides what they may do,
+so a token minted with generous claims grants nothing the portal has not recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, TypeAdapter
+from schemas.envelope import Contract, UtcDatetime
+
+from portal_api.authorization import Subject
+
+TenantRole = Literal["admin", "engineer", "auditor", "finance", "viewer"]
+PlatformRole = Literal["platform-admin", "executive"]
+TENANT_ROLES: tuple[TenantRole, ...] = ("admin", "engineer", "auditor", "finance", "viewer")
+TENANT_PATTERN = r"^[a-z][a-z0-9-]{2,39}$"
+
+
+class Member(Contract):
+    """A user's memberships: roles per tenant, and platform roles (staff of the platform itself)."""
+
+    id: str = Field(min_length=1, max_length=200)
+    name: str = ""
+    tenant_roles: dict[str, tuple[TenantRole, ...]] = Field(default_factory=dict)
+    platform_roles: tuple[PlatformRole, ...] = ()
+    updated_at: UtcDatetime | None = None
+
+    def subject(self) -> Subject:
+        """The member as the policy sees it."""
+        return Subject(id=self.id, tenant_roles=dict(self.tenant_roles), platform_roles=self.platform_roles)
+
+
+MEMBERS = TypeAdapter(list[Member])
+
+
+def load_members(path: Path) -> list[Member]:
+    """Members from a JSON list (the dev users file has the same shape)."""
+    return MEMBERS.validate_python(json.loads(path.read_text()))
+
+
+class MembershipCache:
+    """Looks members up by id, keeping each answer for `ttl_s` (0: always ask the store).
+
+    A revoked membership therefore stops working within `ttl_s` seconds on every replica.
+    """
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Awaitable[Member | None]],
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 10_000,
+    ) -> None:
+        self.lookup = lookup
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self.max_entries = max_entries
+        self.entries: dict[str, tuple[float, Member | None]] = {}
+
+    async def get(self, user_id: str) -> Member | None:
+        """The member `user_id`, or None when the portal has no membership for them."""
+        hit = self.entries.get(user_id)
+        if hit is not None and self.clock() < hit[0]:
+            return hit[1]
+        found = await self.lookup(user_id)
+        if self.ttl_s > 0:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()
+            self.entries[user_id] = (self.clock() + self.ttl_s, found)
+        return found
+
+
+def stamped(members: list[Member], now: datetime) -> list[Member]:
+    """Members with their update time set."""
+    return [m.model_copy(update={"updated_at": now}) for m in members]

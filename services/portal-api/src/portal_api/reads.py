@@ -1,0 +1,104 @@
+"""What each tab shows, tenant-scoped, as plain data: the JSON API and the web UI render the same reads.
+
+Every query filters on the tenant it was authorized for; nothing here decides access.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from portal_api.runtime import Portal
+from portal_api.views import usage_by_period
+
+OVERVIEW_FIELDS = ("display_name", "state", "cohort", "plan", "webhook_url", "contact_email")
+INVOICE_FIELDS = ("invoice_amount",)
+EMPTY = {
+    "slsa": "No provenance has been verified for this tenant yet. Submit provenance from your CI "
+    "(POST /api/v1/tenants/{tenant}/provenance) and register a trust policy; verified repositories appear here.",
+    "evidence": "No evidence pack has been built for this tenant yet. Request one "
+    "(POST /api/v1/tenants/{tenant}/evidence-packs); built packs appear here with their ledger index.",
+    "usage": "No metered usage recorded for this tenant yet.",
+    "invoices": "No invoice has been issued for this tenant yet.",
+    "audit": "No access decisions recorded for this tenant yet.",
+}
+
+
+def empty(kind: str, tenant: str) -> str:
+    """The empty-state message of a view."""
+    return EMPTY[kind].replace("{tenant}", tenant)
+
+
+async def overview(portal: Portal, tenant: str, shown: frozenset[str]) -> dict[str, Any]:
+    """Onboarding state, webhook state and cohort, with only the fields the guard allows."""
+    view = await portal.stored(portal.tenants.get(tenant))
+    data = {} if view is None else {f: v for f, v in view.model_dump(mode="json").items() if f in shown}
+    return {"tenant": tenant, "onboarding": data or None, "withheld": sorted(set(OVERVIEW_FIELDS) - shown)}
+
+
+async def slsa_map(portal: Portal, tenant: str) -> dict[str, Any]:
+    """Each repository's SLSA build level and the organisation's own checks."""
+    repos = await portal.stored(portal.slsa_repos.find({"tenant": tenant}))
+    policy = await portal.stored(portal.trust_policies.get(tenant))
+    rows = [r.model_dump(mode="json") for r in sorted(repos, key=lambda r: r.repo)]
+    return {
+        "tenant": tenant,
+        "repos": rows,
+        "at_l3": sum(1 for r in repos if r.build_level >= 3),
+        "trust_policy": None if policy is None else policy.model_dump(mode="json", exclude={"tenant"}),
+        "empty": None if rows else empty("slsa", tenant),
+    }
+
+
+async def evidence_packs(portal: Portal, tenant: str) -> dict[str, Any]:
+    """Built evidence packs, newest first."""
+    packs = await portal.stored(portal.evidence_packs.find({"tenant": tenant}))
+    rows = [p.model_dump(mode="json") for p in sorted(packs, key=lambda p: p.built_at, reverse=True)]
+    return {"tenant": tenant, "packs": rows, "empty": None if rows else empty("evidence", tenant)}
+
+
+async def finance(portal: Portal, tenant: str, shown: frozenset[str]) -> dict[str, Any]:
+    """Usage by meter and period, and invoices (amounts only where the guard allows)."""
+    usage = usage_by_period(await portal.stored(portal.usage.find({"tenant": tenant})))
+    found = await portal.stored(portal.invoices.find({"tenant": tenant}))
+    amounts = "invoice_amount" in shown
+    invoices = []
+    for entry in sorted(found, key=lambda i: i.period, reverse=True):
+        row = entry.model_dump(mode="json", exclude={"tenant"})
+        if not amounts:
+            row.pop("total_minor")
+            row["lines"] = [{k: v for k, v in line.items() if not k.endswith("_minor")} for line in row["lines"]]
+        invoices.append(row)
+    return {
+        "tenant": tenant,
+        "usage": [u.model_dump(mode="json") for u in usage],
+        "invoices": invoices,
+        "withheld": sorted(set(INVOICE_FIELDS) - shown),
+        "empty_usage": None if usage else empty("usage", tenant),
+        "empty_invoices": None if invoices else empty("invoices", tenant),
+    }
+
+
+async def audit_page(portal: Portal, tenant: str, limit: int, before: datetime | None) -> dict[str, Any]:
+    """A page of access decisions, newest first; `next_before` continues it."""
+    query: dict[str, Any] = {"tenant": tenant}
+    if before is not None:
+        query["decided_at"] = {"$lt": before}
+    entries = await portal.stored(portal.audit.find(query, limit=limit, sort=[("decided_at", -1)]))
+    page = [e.model_dump(mode="json") for e in entries]
+    more = len(entries) == limit
+    return {
+        "tenant": tenant,
+        "entries": page,
+        "next_before": page[-1]["decided_at"] if more and page else None,
+        "empty": None if page else empty("audit", tenant),
+    }
+
+
+async def members(portal: Portal, tenant: str) -> dict[str, Any]:
+    """The tenant's members and their roles there (never their other tenants)."""
+    found = await portal.stored(portal.users.find({f"tenant_roles.{tenant}": {"$exists": True}}))
+    rows = [
+        {"id": m.id, "name": m.name, "roles": list(m.tenant_roles[tenant])} for m in found if m.tenant_roles.get(tenant)
+    ]
+    return {"tenant": tenant, "members": sorted(rows, key=lambda r: r["id"])}

@@ -1,0 +1,174 @@
+"""The server-rendered web UI (/ui): a tenant switcher and one tab per view, over the same reads as the API.
+
+Signed-in users carry their token in an HttpOnly, SameSite=Lax cookie (or an auth proxy passes the
+Authorization header). The UI only reads; every page is decided by the policy and audited like the API.
+No `from __future__ import annotations`: FastAPI resolves the signatures at definition time.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from babel.numbers import format_currency, get_currency_precision
+from fastapi import APIRouter, Cookie, Header, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from portal_api import reads
+from portal_api.auth import AuthenticationError
+from portal_api.authorization import Subject
+from portal_api.errors import ForbiddenError
+from portal_api.members import TENANT_PATTERN
+from portal_api.runtime import Portal
+
+SESSION_COOKIE = "tp_session"
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab: its path segment, label and the action that reads it."""
+
+    slug: str
+    label: str
+    action: str
+
+
+TABS = (
+    Tab("overview", "Overview", "overview:read"),
+    Tab("slsa", "SLSA map", "slsa:read"),
+    Tab("evidence", "Evidence packs", "evidence:read"),
+    Tab("finance", "Finance", "finance:read"),
+    Tab("audit", "Audit", "audit:read"),
+)
+BY_SLUG = {t.slug: t for t in TABS}
+
+
+def money(minor: int, currency: str) -> str:
+    """Integer minor units as a price, e.g. 199000 EUR -> €1,990.00."""
+    digits = get_currency_precision(currency)
+    return str(format_currency(Decimal(minor).scaleb(-digits), currency, locale="en_GB"))
+
+
+def when(value: str | None) -> str:
+    """An ISO timestamp as 'YYYY-MM-DD HH:MM UTC'."""
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def templates() -> Environment:
+    """The page templates, autoescaped."""
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
+    env.filters["money"] = money
+    env.filters["when"] = when
+    return env
+
+
+def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
+    """The /ui pages over one Portal."""
+    router = APIRouter(include_in_schema=False)
+    env = templates()
+    stylesheet = (HERE / "static/portal.css").read_text()
+
+    def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        page = env.get_template(name).render(dev_sign_in=dev_sign_in, **context)
+        return HTMLResponse(page, status_code=status_code, headers={"cache-control": "no-store"})
+
+    async def signed_in(cookie: str | None, authorization: str | None) -> Subject | None:
+        token = cookie or (
+            authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else None
+        )
+        if not token:
+            return None
+        try:
+            return await portal.subject(token)
+        except AuthenticationError:
+            return None
+
+    async def switcher(who: Subject) -> list[str]:
+        """The tenants to switch to: the user's own; platform staff also see every onboarded tenant."""
+        own = who.tenants()
+        if not who.platform_roles:
+            return own
+        everyone = await portal.stored(portal.tenants.find({}))
+        return sorted(set(own) | {t.slug for t in everyone})
+
+    @router.get("/ui/static/portal.css")
+    async def css() -> Response:
+        return Response(stylesheet, media_type="text/css", headers={"cache-control": "public, max-age=300"})
+
+    @router.get("/")
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui", status_code=303)
+
+    @router.get("/ui")
+    async def home(
+        tp_session: Annotated[str | None, Cookie()] = None, authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        who = await signed_in(tp_session, authorization)
+        if who is None:
+            return render("signed_out.html", status_code=401)
+        tenants = await switcher(who)
+        if not tenants:
+            return render("no_tenants.html", who=who)
+        return RedirectResponse(f"/ui/tenants/{tenants[0]}/overview", status_code=303)
+
+    @router.get("/ui/switch")
+    async def switch(tenant: Annotated[str, Query(pattern=TENANT_PATTERN)], tab: str = "overview") -> RedirectResponse:
+        return RedirectResponse(f"/ui/tenants/{tenant}/{tab if tab in BY_SLUG else 'overview'}", status_code=303)
+
+    @router.post("/ui/sign-out")
+    async def sign_out() -> RedirectResponse:
+        response = RedirectResponse("/ui", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @router.get("/ui/tenants/{tenant}/{tab}")
+    async def tab_page(
+        tenant: str,
+        tab: str,
+        before: Annotated[datetime | None, Query()] = None,
+        tp_session: Annotated[str | None, Cookie()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        who = await signed_in(tp_session, authorization)
+        if who is None:
+            return render("signed_out.html", status_code=401)
+        if tab not in BY_SLUG or not re.fullmatch(TENANT_PATTERN, tenant):
+            return render("not_found.html", status_code=404, who=who)
+        current = BY_SLUG[tab]
+        layout: dict[str, Any] = {
+            "who": who,
+            "tenant": tenant,
+            "tenants": await switcher(who),
+            "tabs": [t for t in TABS if portal.may(who, tenant, t.action)],
+            "current": current,
+        }
+        try:
+            data = await read_tab(portal, who, tenant, current, before)
+        except ForbiddenError:
+            return render("forbidden.html", status_code=403, **layout)
+        return render(f"tab_{tab}.html", data=data, **layout)
+
+    return router
+
+
+async def read_tab(portal: Portal, who: Subject, tenant: str, tab: Tab, before: datetime | None) -> dict[str, Any]:
+    """Authorize (audited, not metered: page views are not API calls) and read one tab's data."""
+    resource = f"/ui/tenants/{tenant}/{tab.slug}"
+    if tab.slug == "overview":
+        shown = await portal.authorize(who, tenant, tab.action, resource, reads.OVERVIEW_FIELDS, meter=None)
+        return await reads.overview(portal, tenant, shown)
+    if tab.slug == "finance":
+        shown = await portal.authorize(who, tenant, tab.action, resource, reads.INVOICE_FIELDS, meter=None)
+        return await reads.finance(portal, tenant, shown)
+    await portal.authorize(who, tenant, tab.action, resource, meter=None)
+    if tab.slug == "slsa":
+        return await reads.slsa_map(portal, tenant)
+    if tab.slug == "evidence":
+        return await reads.evidence_packs(portal, tenant)
+    return await reads.audit_page(portal, tenant, 50, before)

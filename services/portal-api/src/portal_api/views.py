@@ -1,0 +1,89 @@
+"""The portal's own read models (collections `portal_*`), folded from the events it shows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pydantic import Field
+from schemas.billing import METERS, InvoiceIssued, InvoiceIssuedData, Meter, UsageRecorded
+from schemas.envelope import Contract, UtcDatetime
+from schemas.policy import TrustPolicyUpdated, TrustPolicyUpdatedData
+
+
+class UsageEntry(Contract):
+    """One batch of usage (collection `portal_usage`, key: event id, so a redelivery counts once)."""
+
+    tenant: str
+    meter: Meter
+    period: str
+    quantity: int
+    window_end: UtcDatetime
+
+    @classmethod
+    def of(cls, event: UsageRecorded) -> UsageEntry:
+        """The entry for one UsageRecorded event."""
+        d = event.data
+        return cls(tenant=event.tenantid, meter=d.meter, period=d.period, quantity=d.quantity, window_end=d.window_end)
+
+
+class PeriodUsage(Contract):
+    """A tenant's units per meter in one period."""
+
+    period: str
+    units: dict[Meter, int]
+
+
+def usage_by_period(entries: Iterable[UsageEntry]) -> list[PeriodUsage]:
+    """Sum batches per period and meter, newest period first (every meter listed, zero included)."""
+    totals: dict[str, dict[Meter, int]] = defaultdict(lambda: dict.fromkeys(METERS, 0))
+    for entry in entries:
+        totals[entry.period][entry.meter] += entry.quantity
+    return [PeriodUsage(period=p, units=totals[p]) for p in sorted(totals, reverse=True)]
+
+
+class InvoiceEntry(InvoiceIssuedData):
+    """An issued invoice (collection `portal_invoices`, key: invoice id: one per tenant and period)."""
+
+    tenant: str
+
+    @classmethod
+    def of(cls, event: InvoiceIssued) -> InvoiceEntry:
+        """The entry for one InvoiceIssued event."""
+        return cls(tenant=event.tenantid, **event.data.model_dump())
+
+
+class TrustPolicyView(TrustPolicyUpdatedData):
+    """A tenant's trust policy in force (collection `portal_trust_policies`, key: tenant)."""
+
+    tenant: str
+    event_id: str
+
+    @classmethod
+    def of(cls, event: TrustPolicyUpdated) -> TrustPolicyView:
+        """The view of one TrustPolicyUpdated event."""
+        return cls(tenant=event.tenantid, event_id=event.id, **event.data.model_dump())
+
+
+class SlsaRepoView(Contract):
+    """A row of the SLSA map (collection `portal_slsa_repos`; slsa-watch's verdicts fill it)."""
+
+    tenant: str
+    repo: str
+    build_level: int = Field(ge=0, le=3)
+    hermetic: bool
+    pinned: bool
+    builder_id: str
+    last_artifact_sha256: str
+    last_verified_at: UtcDatetime
+
+
+class EvidencePackView(Contract):
+    """A built evidence pack (collection `portal_evidence_packs`; the evidence service fills it)."""
+
+    tenant: str
+    pack_id: str
+    sha256: str
+    item_count: int
+    ledger_index: int
+    built_at: UtcDatetime
