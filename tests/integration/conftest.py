@@ -19,6 +19,8 @@ from service_kit.broker import build_broker, publish_event
 
 from schemas import topics
 
+pytest_plugins = ["tests.integration.portal_fixtures"]
+
 KAFKA = os.environ.get("ONBOARDING_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 MONGO = os.environ.get("ONBOARDING_MONGO_URI", "mongodb://127.0.0.1:27017/")
 

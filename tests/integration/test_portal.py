@@ -5,102 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import jwt
-import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from portal_api.app import build_app
-from portal_api.settings import PortalSettings
 from pymongo import MongoClient
 
 from schemas import topics
-from tests.integration.conftest import KAFKA, MONGO
+from tests.integration.conftest import MONGO
+from tests.integration.portal_fixtures import Issuer, audit_records
 from tests.integration.support import read_topic
-
-ISSUER, AUDIENCE = "https://id.test", "trust-portal"
-
-
-class Issuer:
-    """A test identity provider: an ES256 key and its JWKS; minting a token also records the user's
-    membership in the portal (roles live in the portal, not in the token)."""
-
-    def __init__(self) -> None:
-        self.users = None  # the portal's portal_users collection, set by the portal_settings fixture
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.kid = uuid.uuid4().hex[:8]
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
-        self.jwks = json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "ES256"}]})
-
-    def token(
-        self, sub: str, tenant_roles=None, platform_roles=(), *, ttl=timedelta(minutes=5), claims=None, **extra
-    ) -> str:
-        now = datetime.now(UTC)
-        if self.users is not None:
-            member = {"name": sub, "tenant_roles": tenant_roles or {}, "platform_roles": list(platform_roles)}
-            self.users.replace_one({"_id": sub}, {"id": sub, **member}, upsert=True)
-        payload = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl, **(claims or {}), **extra}
-        return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
-
-    def bearer(self, *args, **kwargs) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token(*args, **kwargs)}"}
-
-
-@pytest.fixture
-def issuer() -> Issuer:
-    return Issuer()
-
-
-@pytest.fixture
-def portal_settings(issuer: Issuer):
-    run = uuid.uuid4().hex[:10]
-    settings = PortalSettings(
-        kafka_bootstrap=KAFKA,
-        mongo_uri=MONGO,
-        mongo_db=f"it_{run}",
-        onboarding_db=f"it_{run}",
-        topic_prefix=f"it-{run}.",
-        jwks_json=issuer.jwks,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        membership_cache_s=0,
-        cookie_secure=False,
-    )
-    client: MongoClient = MongoClient(MONGO, tz_aware=True)
-    issuer.users = client[settings.mongo_db]["portal_users"]
-    now = datetime.now(UTC)
-    for slug in ("acme", "beta"):
-        client[settings.onboarding_db]["onboarding_tenants"].insert_one(
-            {
-                "_id": slug,
-                "slug": slug,
-                "display_name": f"{slug.title()} Ltd",
-                "contact_email": f"ops@{slug}.example",
-                "plan": "standard",
-                "cohort": "wave-1",
-                "webhook_url": f"https://hooks.{slug}.example/h",
-                "state": "onboarded",
-                "request_id": f"req-{slug}",
-                "requested_at": now,
-                "webhook_secret_sealed": f"SEALED-{slug}",
-                "outbox": ["{}"],
-            }
-        )
-    yield settings
-    client.drop_database(settings.onboarding_db)
-    client.close()
-
-
-@pytest.fixture
-def portal(portal_settings):
-    with TestClient(build_app(portal_settings)) as client:
-        yield client
-
-
-def audit_records(settings) -> list[dict]:
-    return [json.loads(r.value)["data"] for r in asyncio.run(read_topic(settings, topics.AUDIT_EVENTS, idle_s=0.5))]
 
 
 def test_a_member_reads_their_tenant_and_the_guard_withholds_fields_for_an_auditor(portal, issuer, portal_settings):
@@ -344,3 +258,26 @@ def test_an_evidence_pack_request_is_queued_once_per_idempotency_key(portal, iss
         portal.post("/api/v1/tenants/acme/evidence-packs", json={"period": "2026-10"}, headers=stranger).status_code
         == 403
     )
+
+
+def test_a_kafka_outage_answers_503_within_a_second_and_readyz_names_it(issuer, portal_settings):
+    down = portal_settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1"})
+    with TestClient(build_app(down)) as client:
+        viewer = issuer.bearer("vic", {"acme": ["viewer"]})
+        started = time.monotonic()
+        read = client.get("/api/v1/tenants/acme/overview", headers=viewer)
+        write = client.post(
+            "/api/v1/tenants/acme/evidence-packs",
+            json={"period": "2026-10"},
+            headers=issuer.bearer("ana", {"acme": ["admin"]}),
+        )
+        elapsed = time.monotonic() - started
+        ready = client.get("/readyz")
+        assert client.get("/healthz").status_code == 200
+    # No audit record, no access: the read is refused too rather than served unaudited.
+    for response in (read, write):
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        assert "Acme Ltd" not in response.text and "Traceback" not in response.text
+    assert read.json()["detail"] == "the audit trail is unavailable; try again shortly"
+    assert elapsed < 2.5  # two requests, each bounded by one second
+    assert ready.status_code == 503 and ready.json()["checks"]["kafka"] != "ok"

@@ -116,19 +116,17 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await prepare(portal, dev_users)
-        await broker.start()
-        try:
-            await asyncio.wait_for(
-                publish_event(broker, engine.published(now()), topic=settings.topic(topics.POLICY_EVENTS)), 5.0
-            )
-            log.info("policy bundle in force", sha256=engine.bundle.sha256)
-        except Exception as exc:
-            log.warning("cannot publish the policy bundle", error=f"{type(exc).__name__}: {exc}")
+        if await start_broker(portal):
+            await publish_bundle(portal)
+            connecting = asyncio.create_task(asyncio.sleep(0))
+        else:
+            connecting = asyncio.create_task(connect(portal))
         metering = asyncio.create_task(portal.meter_forever())
         yield
-        metering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await metering
+        for task in (connecting, metering):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await portal.flush_usage()
         await broker.stop()
         await portal.mongo.close()
@@ -160,6 +158,58 @@ def build_app(
     app.state.broker = broker
     app.state.engine = engine
     return app
+
+
+async def connect(portal: Portal, retry_s: float = 2.0) -> None:
+    """Start the broker, retrying while Kafka is down (meanwhile writes and audited reads answer 503),
+    then publish the policy bundle in force."""
+    while not await start_broker(portal):
+        await asyncio.sleep(retry_s)
+    await publish_bundle(portal)
+
+
+async def start_broker(portal: Portal) -> bool:
+    """One attempt to start the broker, once a bootstrap server accepts connections.
+
+    The reachability check comes first because a producer whose start fails is never closed.
+    """
+    try:
+        await reachable(portal.settings.kafka_bootstrap, timeout_s=2.0)
+        await asyncio.wait_for(portal.broker.start(), 10.0)
+    except Exception as exc:
+        log.warning("kafka unavailable; retrying", error=f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(Exception):
+            await portal.broker.stop()
+        return False
+    return True
+
+
+async def reachable(bootstrap: str, timeout_s: float) -> None:
+    """Raise OSError unless one of the bootstrap servers accepts a TCP connection."""
+    errors = []
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host.strip("[]"), int(port)), timeout_s)
+        except (OSError, TimeoutError) as exc:
+            errors.append(f"{server}: {exc or type(exc).__name__}")
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise OSError("; ".join(errors))
+
+
+async def publish_bundle(portal: Portal) -> None:
+    """Publish the policy bundle in force (a restart publishes the same event id again)."""
+    try:
+        event = portal.engine.published(portal.now())
+        await asyncio.wait_for(
+            publish_event(portal.broker, event, topic=portal.settings.topic(topics.POLICY_EVENTS)), 5.0
+        )
+        log.info("policy bundle in force", sha256=portal.engine.bundle.sha256)
+    except Exception as exc:
+        log.warning("cannot publish the policy bundle", error=f"{type(exc).__name__}: {exc}")
 
 
 async def prepare(portal: Portal, dev_users: list[Member]) -> None:
