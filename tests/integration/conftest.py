@@ -5,21 +5,24 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
 from onboarding.adapters.secrets import SecretBox
 from onboarding.app import Onboarding, build_app
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
+from portal_api.app import build_app as build_portal
+from portal_api.settings import PortalSettings
 from pydantic import SecretStr
 from pymongo import MongoClient
 from schemas.tenant import TenantRequested
 from service_kit.broker import build_broker, publish_event
 
 from schemas import topics
-
-pytest_plugins = ["tests.integration.portal_fixtures"]
+from tests.integration.portal_support import AUDIENCE, ISSUER, TENANTS, Issuer
 
 KAFKA = os.environ.get("ONBOARDING_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 MONGO = os.environ.get("ONBOARDING_MONGO_URI", "mongodb://127.0.0.1:27017/")
@@ -103,3 +106,57 @@ async def publish(settings: OnboardingSettings) -> AsyncIterator[Callable[..., A
 
     yield send
     await broker.stop()
+
+
+# -- the portal -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issuer() -> Issuer:
+    return Issuer()
+
+
+@pytest.fixture
+def portal_settings(issuer: Issuer):
+    run = uuid.uuid4().hex[:10]
+    settings = PortalSettings(
+        kafka_bootstrap=KAFKA,
+        mongo_uri=MONGO,
+        mongo_db=f"it_{run}",
+        onboarding_db=f"it_{run}",
+        topic_prefix=f"it-{run}.",
+        jwks_json=issuer.jwks,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        membership_cache_s=0,
+        cookie_secure=False,
+    )
+    client: MongoClient = MongoClient(MONGO, tz_aware=True)
+    issuer.users = client[settings.mongo_db]["portal_users"]
+    now = datetime.now(UTC)
+    for slug in TENANTS:
+        client[settings.onboarding_db]["onboarding_tenants"].insert_one(
+            {
+                "_id": slug,
+                "slug": slug,
+                "display_name": f"{slug.title()} Ltd",
+                "contact_email": f"ops@{slug}.example",
+                "plan": "standard",
+                "cohort": "wave-1",
+                "webhook_url": f"https://hooks.{slug}.example/h",
+                "state": "onboarded",
+                "request_id": f"req-{slug}",
+                "requested_at": now,
+                "webhook_secret_sealed": f"SEALED-{slug}",
+                "outbox": ["{}"],
+            }
+        )
+    yield settings
+    client.drop_database(settings.onboarding_db)
+    client.close()
+
+
+@pytest.fixture
+def portal(portal_settings):
+    with TestClient(build_portal(portal_settings)) as client:
+        yield client

@@ -13,7 +13,7 @@ from pymongo import MongoClient
 
 from schemas import topics
 from tests.integration.conftest import MONGO
-from tests.integration.portal_fixtures import Issuer, audit_records
+from tests.integration.portal_support import Issuer, audit_records
 from tests.integration.support import read_topic
 
 

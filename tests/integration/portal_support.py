@@ -1,4 +1,4 @@
-"""Shared fixtures of the portal tests: a test identity provider and a portal on the real stack."""
+"""Helpers of the portal tests: a test identity provider, the seeded tenants and roles, the audit topic."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi.testclient import TestClient
-from portal_api.app import build_app
-from portal_api.settings import PortalSettings
-from pymongo import MongoClient
 
 from schemas import topics
-from tests.integration.conftest import KAFKA, MONGO
 from tests.integration.support import read_topic
 
 TENANTS = ("acme", "beta", "gamma")
@@ -48,57 +42,6 @@ class Issuer:
 
     def bearer(self, *args, **kwargs) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token(*args, **kwargs)}"}
-
-
-@pytest.fixture
-def issuer() -> Issuer:
-    return Issuer()
-
-
-@pytest.fixture
-def portal_settings(issuer: Issuer):
-    run = uuid.uuid4().hex[:10]
-    settings = PortalSettings(
-        kafka_bootstrap=KAFKA,
-        mongo_uri=MONGO,
-        mongo_db=f"it_{run}",
-        onboarding_db=f"it_{run}",
-        topic_prefix=f"it-{run}.",
-        jwks_json=issuer.jwks,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        membership_cache_s=0,
-        cookie_secure=False,
-    )
-    client: MongoClient = MongoClient(MONGO, tz_aware=True)
-    issuer.users = client[settings.mongo_db]["portal_users"]
-    now = datetime.now(UTC)
-    for slug in TENANTS:
-        client[settings.onboarding_db]["onboarding_tenants"].insert_one(
-            {
-                "_id": slug,
-                "slug": slug,
-                "display_name": f"{slug.title()} Ltd",
-                "contact_email": f"ops@{slug}.example",
-                "plan": "standard",
-                "cohort": "wave-1",
-                "webhook_url": f"https://hooks.{slug}.example/h",
-                "state": "onboarded",
-                "request_id": f"req-{slug}",
-                "requested_at": now,
-                "webhook_secret_sealed": f"SEALED-{slug}",
-                "outbox": ["{}"],
-            }
-        )
-    yield settings
-    client.drop_database(settings.onboarding_db)
-    client.close()
-
-
-@pytest.fixture
-def portal(portal_settings):
-    with TestClient(build_app(portal_settings)) as client:
-        yield client
 
 
 def audit_records(settings) -> list[dict]:
