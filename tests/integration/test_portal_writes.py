@@ -1,0 +1,189 @@
+"""The portal's writes and billing on the real Kafka and FerretDB: provenance, trust policy, usage, invoices."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from portal_api.billing import invoice_id, load_plans
+from portal_api.cli import issue_invoices
+from pymongo import MongoClient
+
+from schemas import topics
+from tests.integration.conftest import MONGO
+from tests.integration.support import read_topic
+
+DIGEST = "a" * 64
+ENVELOPE = {
+    "payloadType": "application/vnd.in-toto+json",
+    "payload": base64.b64encode(b'{"_type": "https://in-toto.io/Statement/v1"}').decode(),
+    "signatures": [{"keyid": "k1", "sig": "c2ln"}],
+}
+
+
+def pem(key) -> str:
+    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def wait_for(check, timeout: float = 20.0, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def admin_key(portal, issuer, tenant: str, role: str = "engineer") -> dict[str, str]:
+    created = portal.post(
+        f"/api/v1/tenants/{tenant}/api-keys",
+        json={"name": f"{role} CI", "role": role},
+        headers=issuer.bearer(f"admin@{tenant}", {tenant: ["admin"]}),
+    )
+    assert created.status_code == 201
+    return {"authorization": f"Bearer {created.json()['key']}"}
+
+
+def test_an_engineer_key_submits_provenance_once_per_idempotency_key(portal, issuer, portal_settings):
+    ci = admin_key(portal, issuer, "acme")
+    body = {"repo": "github.com/acme/robot", "artifact_name": "robot.tar.gz", "artifact_sha256": DIGEST}
+    first = portal.post(
+        "/api/v1/tenants/acme/provenance", json={**body, "envelope": ENVELOPE}, headers={**ci, "idempotency-key": "r1"}
+    )
+    assert first.status_code == 202 and first.json()["status"] == "accepted"
+    again = portal.post(
+        "/api/v1/tenants/acme/provenance", json={**body, "envelope": ENVELOPE}, headers={**ci, "idempotency-key": "r1"}
+    )
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+
+    records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.PROVENANCE_SUBMITTED))]
+    assert len(records) == 1
+    event = records[0]
+    assert event["type"] == "io.trustportal.provenance.submitted.v1" and event["tenantid"] == "acme"
+    assert event["id"] == first.json()["submission_id"] and event["data"]["artifact_sha256"] == DIGEST
+    assert json.loads(event["data"]["envelope"]) == ENVELOPE and event["data"]["submitted_by"].startswith("apikey:")
+
+    viewer_key = admin_key(portal, issuer, "acme", role="viewer")
+    denied = portal.post("/api/v1/tenants/acme/provenance", json={**body, "envelope": ENVELOPE}, headers=viewer_key)
+    assert denied.status_code == 403
+    other = portal.post("/api/v1/tenants/beta/provenance", json={**body, "envelope": ENVELOPE}, headers=ci)
+    assert other.status_code == 403  # a key acts for its own tenant only
+    not_dsse = portal.post("/api/v1/tenants/acme/provenance", json={**body, "envelope": {"payload": "x"}}, headers=ci)
+    assert not_dsse.status_code == 422 and "payloadType" in not_dsse.text
+    bad_digest = portal.post(
+        "/api/v1/tenants/acme/provenance", json={**body, "artifact_sha256": "XYZ", "envelope": ENVELOPE}, headers=ci
+    )
+    assert bad_digest.status_code == 422 and "artifact_sha256" in bad_digest.text
+
+
+def test_an_admin_registers_a_trust_policy_and_the_slsa_map_shows_it(portal, issuer, portal_settings):
+    admin = issuer.bearer("ana", {"acme": ["admin"]})
+    policy = {
+        "keys": [
+            {
+                "key_id": "release-ed25519",
+                "algorithm": "ed25519",
+                "public_key_pem": pem(ed25519.Ed25519PrivateKey.generate()),
+            },
+            {
+                "key_id": "release-p256",
+                "algorithm": "ecdsa-p256",
+                "public_key_pem": pem(ec.generate_private_key(ec.SECP256R1())),
+            },
+        ],
+        "builders": [
+            {
+                "id": "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/",
+                "prefix": True,
+                "hardened": True,
+            }
+        ],
+        "source_repositories": ["github.com/acme/robot"],
+    }
+    accepted = portal.post("/api/v1/tenants/acme/trust-policy", json=policy, headers={**admin, "idempotency-key": "p1"})
+    assert accepted.status_code == 202
+    records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.POLICY_EVENTS))]
+    updates = [r for r in records if r["type"] == "io.trustportal.policy.trust-policy-updated.v1"]
+    assert len(updates) == 1 and updates[0]["tenantid"] == "acme"
+    assert [k["key_id"] for k in updates[0]["data"]["keys"]] == ["release-ed25519", "release-p256"]
+
+    shown = wait_for(
+        lambda: portal.get("/api/v1/tenants/acme/slsa-map", headers=admin).json()["trust_policy"], what="trust policy"
+    )
+    assert (
+        shown["source_repositories"] == ["github.com/acme/robot"] and shown["policy_id"] == accepted.json()["policy_id"]
+    )
+    assert (
+        portal.get("/api/v1/tenants/beta/slsa-map", headers=issuer.bearer("bo", {"beta": ["admin"]})).json()[
+            "trust_policy"
+        ]
+        is None
+    )
+
+    mislabeled = {**policy, "keys": [{**policy["keys"][1], "algorithm": "ed25519"}]}
+    refused = portal.post("/api/v1/tenants/acme/trust-policy", json=mislabeled, headers=admin)
+    assert refused.status_code == 422 and "keys[0] (release-p256)" in refused.text
+    for role in ("engineer", "auditor", "finance", "viewer"):
+        denied = portal.post(
+            "/api/v1/tenants/acme/trust-policy", json=policy, headers=issuer.bearer("x", {"acme": [role]})
+        )
+        assert denied.status_code == 403, role
+
+
+def test_usage_is_metered_in_batches_and_invoiced_once_per_period(portal, issuer, portal_settings):
+    acme_viewer, beta_viewer = issuer.bearer("vic", {"acme": ["viewer"]}), issuer.bearer("bea", {"beta": ["viewer"]})
+    for _ in range(4):
+        assert portal.get("/api/v1/tenants/acme/overview", headers=acme_viewer).status_code == 200
+    assert portal.get("/api/v1/tenants/beta/overview", headers=beta_viewer).status_code == 200
+    eng = issuer.bearer("eli", {"acme": ["engineer"]})
+    assert (
+        portal.post("/api/v1/tenants/acme/evidence-packs", json={"period": "2026-10"}, headers=eng).status_code == 202
+    )
+    assert portal.get("/api/v1/tenants/beta/overview", headers=acme_viewer).status_code == 403  # refused: not billed
+
+    sent = portal.portal.call(portal.app.state.portal.flush_usage)
+    assert sent == 3  # one UsageRecorded each: acme api_calls, acme pack_requests, beta api_calls
+    finance = issuer.bearer("fin", {"acme": ["finance"]})
+
+    def acme_usage():
+        rows = portal.get("/api/v1/tenants/acme/finance", headers=finance).json()["usage"]
+        return rows if rows and rows[0]["units"]["api_calls"] >= 5 else None
+
+    usage = wait_for(acme_usage, what="acme usage in the projection")
+    period = usage[0]["period"]
+    assert usage[0]["units"] == {"api_calls": 5, "provenance_submissions": 0, "pack_requests": 1}
+
+    plans = load_plans()
+    now = datetime.now(UTC)
+    first = asyncio.run(issue_invoices(portal_settings, period, plans, now))
+    assert [r["tenant"] for r in first["invoices"]] == ["acme", "beta", "gamma"] and not first["problems"]
+    assert {r["status"] for r in first["invoices"]} == {"issued"}
+    acme = next(r for r in first["invoices"] if r["tenant"] == "acme")
+    assert acme["invoice_id"] == invoice_id("acme", period) and acme["total_minor"] == plans["standard"].base_fee_minor
+
+    with MongoClient(MONGO) as client:
+        invoices_seen = client[portal_settings.mongo_db]["portal_invoices"]
+        wait_for(lambda: invoices_seen.count_documents({}) == 3, what="the three invoices in the projection")
+    again = asyncio.run(issue_invoices(portal_settings, period, plans, now))
+    assert {r["status"] for r in again["invoices"]} == {"already issued"}
+    billing = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.BILLING_EVENTS))]
+    invoices = [r for r in billing if r["type"] == "io.trustportal.billing.invoice-issued.v1"]
+    assert sorted(r["tenantid"] for r in invoices) == ["acme", "beta", "gamma"]  # the rerun published nothing
+    with MongoClient(MONGO) as client:
+        assert client[portal_settings.mongo_db]["portal_invoices"].count_documents({}) == 3  # still three
+
+    shown = portal.get("/api/v1/tenants/acme/finance", headers=finance).json()
+    assert shown["invoices"][0]["total_minor"] == plans["standard"].base_fee_minor and shown["withheld"] == []
+    admin_view = portal.get("/api/v1/tenants/acme/finance", headers=issuer.bearer("ana", {"acme": ["admin"]})).json()
+    assert admin_view["invoices"][0]["total_minor"] == shown["invoices"][0]["total_minor"]
+    for role in ("engineer", "auditor", "viewer"):
+        denied = portal.get("/api/v1/tenants/acme/finance", headers=issuer.bearer("x", {"acme": [role]}))
+        assert denied.status_code == 403, role
+    beta = portal.get("/api/v1/tenants/beta/finance", headers=issuer.bearer("bf", {"beta": ["finance"]})).json()
+    assert [i["invoice_id"] for i in beta["invoices"]] == [invoice_id("beta", period)]
+    assert beta["usage"][0]["units"]["api_calls"] == 1
