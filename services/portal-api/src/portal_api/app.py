@@ -162,7 +162,8 @@ def build_app(
 
 async def connect(portal: Portal, retry_s: float = 2.0) -> None:
     """Start the broker, retrying while Kafka is down (meanwhile writes and audited reads answer 503),
-    then publish the policy bundle in force."""
+    then publish the policy bundle in force.
+    """
     while not await start_broker(portal):
         await asyncio.sleep(retry_s)
     await publish_bundle(portal)

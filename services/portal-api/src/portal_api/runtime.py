@@ -133,13 +133,12 @@ class Portal:
         *,
         meter: Meter | None = "api_calls",
     ) -> frozenset[str]:
-        """Count the request, decide, put the decision on the audit trail; raise when limited or refused.
+        """Count the request, decide, put the decision on the audit trail; raise when refused or limited.
 
         Returns the fields the presentation guard lets this subject see.
         """
         at = self.now()
         await self.stored(self.limiter.hit("subject", who.id, at))
-        await self.stored(self.limiter.hit("tenant", tenant, at))
         legal_basis, purpose = reading_context(who, tenant, action)
         access = decide(
             self.engine,
@@ -156,6 +155,8 @@ class Portal:
         await self.record(access.fact)
         if not access.allowed:
             raise ForbiddenError
+        # Only members' requests count against a tenant's limit: strangers cannot exhaust it.
+        await self.stored(self.limiter.hit("tenant", tenant, at))
         if meter is not None:
             self.meter.count(tenant, meter, at)
         return access.fields
