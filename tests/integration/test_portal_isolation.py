@@ -32,7 +32,8 @@ BODIES = {
             {
                 "key_id": "k",
                 "algorithm": "ed25519",
-                "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
+                "public_key_pem": "-----BEGIN PUBLIC KEY-----\n"
+                "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
                 "-----END PUBLIC KEY-----\n",
             }
         ],

@@ -161,10 +161,13 @@ def build_app(
 
 
 async def connect(portal: Portal, retry_s: float = 2.0) -> None:
-    """Start the broker, retrying while Kafka is down (meanwhile writes and audited reads answer 503),
-    then publish the policy bundle in force.
+    """Start the broker, retrying while Kafka is down, then publish the policy bundle in force.
+
+    Meanwhile writes and audited reads answer 503.
     """
-    while not await start_broker(portal):
+    while True:
+        if await start_broker(portal):
+            break
         await asyncio.sleep(retry_s)
     await publish_bundle(portal)
 
