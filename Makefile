@@ -67,10 +67,16 @@ k8s-validate: install kustomize ## Render deploy/k8s overlays and validate them 
 test-unit: install opa ## Unit tests (no servers; the policy conformance test runs OPA)
 	@$(UV) run --frozen pytest -q tests/unit
 
-test-integration: up ## Integration and e2e tests against the real Kafka and FerretDB
-	@$(UV) run --frozen pytest -q tests/integration tests/e2e
+browser: ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "browser: installing Debian's chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version 2>/dev/null
 
-test: lint typecheck policy-test k8s-validate test-unit test-integration ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e
+test-integration: up browser ## Integration, e2e and browser tests against the real Kafka and FerretDB
+	@$(UV) run --frozen pytest -q tests/integration tests/e2e tests/browser
+
+test: lint typecheck policy-test k8s-validate test-unit test-integration ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e, browser
 
 demo: up ## The whole platform on the local stack, end to end
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
@@ -78,4 +84,4 @@ demo: up ## The whole platform on the local stack, end to end
 bench: up ## Benchmarks (print figures and ratios against a same-run baseline)
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python bench/onboarding/run.py
 
-.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate test-unit test-integration test demo bench
+.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench

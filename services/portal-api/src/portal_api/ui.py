@@ -118,8 +118,16 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         return RedirectResponse(f"/ui/tenants/{tenants[0]}/overview", status_code=303)
 
     @router.get("/ui/switch")
-    async def switch(tenant: Annotated[str, Query(pattern=TENANT_PATTERN)], tab: str = "overview") -> RedirectResponse:
-        return RedirectResponse(f"/ui/tenants/{tenant}/{tab if tab in BY_SLUG else 'overview'}", status_code=303)
+    async def switch(
+        tenant: Annotated[str, Query(pattern=TENANT_PATTERN)],
+        tab: str = "overview",
+        tp_session: Annotated[str | None, Cookie()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> RedirectResponse:
+        """Open the same tab of another tenant where the user may read it there, else its overview."""
+        who = await signed_in(tp_session, authorization)
+        keep = who is not None and tab in BY_SLUG and portal.may(who, tenant, BY_SLUG[tab].action)
+        return RedirectResponse(f"/ui/tenants/{tenant}/{tab if keep else 'overview'}", status_code=303)
 
     @router.post("/ui/sign-out")
     async def sign_out() -> RedirectResponse:
