@@ -10,6 +10,12 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from fastapi.testclient import TestClient
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from portal_api.app import build_app
 from portal_api.billing import invoice_id, load_plans
 from portal_api.cli import issue_invoices
 from pymongo import MongoClient
@@ -187,3 +193,35 @@ def test_usage_is_metered_in_batches_and_invoiced_once_per_period(portal, issuer
     beta = portal.get("/api/v1/tenants/beta/finance", headers=issuer.bearer("bf", {"beta": ["finance"]})).json()
     assert [i["invoice_id"] for i in beta["invoices"]] == [invoice_id("beta", period)]
     assert beta["usage"][0]["units"]["api_calls"] == 1
+
+
+def test_one_trace_runs_from_an_http_write_through_the_kafka_publish_into_the_consumer(issuer, portal_settings):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with TestClient(build_app(portal_settings, tracer_provider=provider)) as client:
+        policy = {
+            "keys": [
+                {"key_id": "k", "algorithm": "ed25519", "public_key_pem": pem(ed25519.Ed25519PrivateKey.generate())}
+            ],
+            "builders": [{"id": "https://builder.example/"}],
+            "source_repositories": ["github.com/acme/robot"],
+        }
+        accepted = client.post(
+            "/api/v1/tenants/acme/trust-policy", json=policy, headers=issuer.bearer("ana", {"acme": ["admin"]})
+        )
+        assert accepted.status_code == 202
+
+        def consumed():
+            spans = exporter.get_finished_spans()
+            return [s for s in spans if s.kind == SpanKind.CONSUMER and topics.POLICY_EVENTS in s.name]
+
+        wait_for(lambda: bool(consumed()), what="the policy consumer's span")
+    spans = exporter.get_finished_spans()
+    server = next(s for s in spans if s.kind == SpanKind.SERVER and "trust-policy" in s.name)
+    trace = server.context.trace_id
+    producers = [s for s in spans if s.kind == SpanKind.PRODUCER and s.context.trace_id == trace]
+    assert any(topics.POLICY_EVENTS in s.name for s in producers)  # the TrustPolicyUpdated publish
+    assert any(topics.AUDIT_EVENTS in s.name for s in producers)  # and the decision's audit record
+    consumers = [s for s in consumed() if s.context.trace_id == trace]
+    assert consumers, "the consumer's span is not in the request's trace"
