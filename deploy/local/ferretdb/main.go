@@ -34,8 +34,10 @@ func main() {
 		Listener: ferretdb.ListenerConfig{TCP: *listen},
 		Handler:  "sqlite",
 		// Immediate transactions take the write lock up front, so concurrent writers wait (busy_timeout)
-		// instead of failing with SQLITE_BUSY when a read transaction tries to upgrade.
-		SQLiteURL: "file:" + dir + "/?_txlock=immediate",
+		// instead of failing with SQLITE_BUSY when a read transaction tries to upgrade. In WAL mode
+		// (FerretDB's default) synchronous=normal syncs at checkpoints instead of at every commit: a
+		// crash of the process loses nothing, a power cut may lose the last commits (a local stack).
+		SQLiteURL: "file:" + dir + "/?_txlock=immediate&_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		log.Fatalf("ferretdb-local: %v", err)

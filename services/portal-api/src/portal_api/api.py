@@ -97,14 +97,14 @@ def api_routes(portal: Portal) -> APIRouter:
 
     @router.get("/me", summary="The signed-in subject and the tenants it may switch to")
     async def me(who: Who) -> dict[str, Any]:
-        await portal.stored(portal.limiter.hit("subject", who.id, portal.now()))
+        portal.limiter.hit("subject", who.id, portal.now())
         return {"subject": who.id, "tenants": who.tenants(), "platform_roles": list(who.platform_roles)}
 
     @router.get("/tenants/{tenant}/overview", summary="Onboarding state, webhook state and cohort")
-    async def overview(tenant: Tenant, who: Who) -> dict[str, Any]:
+    async def overview(tenant: Tenant, who: Who) -> JSONResponse:
         path = f"/tenants/{tenant}/overview"
         shown = await portal.authorize(who, tenant, "overview:read", path, reads.OVERVIEW_FIELDS)
-        return await reads.overview(portal, tenant, shown)
+        return JSONResponse(await reads.overview(portal, tenant, shown))
 
     @router.get("/tenants/{tenant}/members", summary="The tenant's members and their roles")
     async def members(tenant: Tenant, who: Who) -> dict[str, Any]:

@@ -122,8 +122,9 @@ def build_app(
         else:
             connecting = asyncio.create_task(connect(portal))
         metering = asyncio.create_task(portal.meter_forever())
+        sharing = asyncio.create_task(portal.share_limits_forever())
         yield
-        for task in (connecting, metering):
+        for task in (connecting, metering, sharing):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -153,7 +154,12 @@ def build_app(
     app.include_router(ui_routes(portal, dev_sign_in=dev is not None))
     if dev is not None:
         add_dev_sign_in(app, dev, {u.id: u for u in dev_users}, now, secure_cookie=settings.cookie_secure)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz,metrics")
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracer_provider,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],  # one server span per request, not one per ASGI message
+    )
     app.state.portal = portal
     app.state.broker = broker
     app.state.engine = engine

@@ -5,6 +5,8 @@ A token proves who the user is; what they may do comes from the portal's members
 
 from __future__ import annotations
 
+import hashlib
+import time
 from typing import Any
 
 import jwt
@@ -25,14 +27,34 @@ class TokenVerifier:
     """Verifies RS256/ES256/EdDSA tokens against a JWKS, issuer, audience and expiry."""
 
     ALGORITHMS = ("ES256", "RS256", "EdDSA")
+    CACHE_SIZE = 10_000
 
     def __init__(self, jwks_json: str, *, issuer: str, audience: str) -> None:
         self.keys = jwt.PyJWKSet.from_json(jwks_json) if jwks_json else None
         self.issuer = issuer
         self.audience = audience
+        self.verified: dict[bytes, tuple[str, float]] = {}
 
     def user_id(self, token: str) -> str:
-        """The verified subject (`sub`) of a bearer token."""
+        """The verified subject (`sub`) of a bearer token.
+
+        A token verified once is remembered (by its sha256) until it expires, so a client's next
+        requests skip the signature check; its expiry is still checked on every use.
+        """
+        digest = hashlib.sha256(token.encode()).digest()
+        hit = self.verified.get(digest)
+        if hit is not None:
+            if time.time() < hit[1]:
+                return hit[0]
+            del self.verified[digest]
+        sub, exp = self.verify(token)
+        if len(self.verified) >= self.CACHE_SIZE:
+            self.verified.clear()
+        self.verified[digest] = (sub, exp)
+        return sub
+
+    def verify(self, token: str) -> tuple[str, float]:
+        """Check the token's signature, issuer, audience and times; return its subject and expiry."""
         if self.keys is None:
             raise AuthenticationError("no JWKS is configured")
         try:
@@ -50,4 +72,4 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid token: {exc}") from None
-        return str(claims["sub"])
+        return str(claims["sub"]), float(claims["exp"])

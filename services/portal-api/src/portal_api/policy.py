@@ -48,10 +48,18 @@ class PolicyBundle:
 
 
 class PolicyEngine:
-    """Answers `allow` and `allowed_fields` with rego-cpp, each query compiled once at start-up."""
+    """Answers `allow` and `allowed_fields` with rego-cpp, each query compiled once at start-up.
+
+    The policies are pure functions of their input and the bundle's data (no time, network or
+    randomness built-ins), and a bundle never changes inside an engine, so answers are memoised
+    per canonical input (bounded); a new bundle means a new engine and an empty memo.
+    """
+
+    MEMO_SIZE = 65_536
 
     def __init__(self, bundle: PolicyBundle) -> None:
         self.bundle = bundle
+        self._memo: dict[tuple[str, str], Any] = {}
         self._interpreter = Interpreter()
         for name, text in bundle.modules:
             self._interpreter.add_module(name, text)
@@ -59,7 +67,19 @@ class PolicyEngine:
         self._allow = self._interpreter.build(ALLOW)
         self._fields = self._interpreter.build(ALLOWED_FIELDS)
 
-    def _query(self, bundle: Any, query: str, document: Mapping[str, Any]) -> Any:
+    def _query(self, bundle: Any, query: str, document: Mapping[str, Any], memo: bool = True) -> Any:
+        if not memo:
+            return self.evaluate(bundle, query, document)
+        key = (query, json.dumps(document, sort_keys=True, separators=(",", ":")))
+        if key in self._memo:
+            return self._memo[key]
+        if len(self._memo) >= self.MEMO_SIZE:
+            self._memo.clear()
+        answer = self._memo[key] = self.evaluate(bundle, query, document)
+        return answer
+
+    def evaluate(self, bundle: Any, query: str, document: Mapping[str, Any]) -> Any:
+        """Run a compiled query on rego-cpp (no memo)."""
         self._interpreter.set_input(Input(dict(document)))
         output = self._interpreter.query_bundle(bundle)
         text = str(output)
@@ -91,9 +111,9 @@ class PolicyEngine:
             time=now,
         )
 
-    def allow(self, document: Mapping[str, Any]) -> bool:
+    def allow(self, document: Mapping[str, Any], *, memo: bool = True) -> bool:
         """Whether the subject may take the action (undefined counts as no)."""
-        return self._query(self._allow, ALLOW, document) is True
+        return self._query(self._allow, ALLOW, document, memo) is True
 
     def allowed_fields(self, document: Mapping[str, Any]) -> frozenset[str]:
         """Every field the viewer may see, in one query."""

@@ -138,7 +138,7 @@ class Portal:
         Returns the fields the presentation guard lets this subject see.
         """
         at = self.now()
-        await self.stored(self.limiter.hit("subject", who.id, at))
+        self.limiter.hit("subject", who.id, at)
         legal_basis, purpose = reading_context(who, tenant, action)
         access = decide(
             self.engine,
@@ -156,7 +156,7 @@ class Portal:
         if not access.allowed:
             raise ForbiddenError
         # Only members' requests count against a tenant's limit: strangers cannot exhaust it.
-        await self.stored(self.limiter.hit("tenant", tenant, at))
+        self.limiter.hit("tenant", tenant, at)
         if meter is not None:
             self.meter.count(tenant, meter, at)
         return access.fields
@@ -228,3 +228,12 @@ class Portal:
         while True:
             await asyncio.sleep(self.settings.usage_flush_s)
             await self.flush_usage()
+
+    async def share_limits_forever(self) -> None:
+        """Share the rate-limit counts with the other replicas every `rate_limit_sync_s` seconds."""
+        while True:
+            await asyncio.sleep(self.settings.rate_limit_sync_s)
+            try:
+                await self.limiter.sync(self.now())
+            except PyMongoError as exc:
+                log.warning("rate-limit counts kept for the next sync", error=f"{type(exc).__name__}: {exc}")

@@ -20,6 +20,9 @@ class PortalSettings(ServiceSettings):
     rate_limit_subject_per_minute: int = Field(
         default=300, ge=1, description="Requests per user or API key per minute."
     )
+    rate_limit_sync_s: float = Field(
+        default=1.0, gt=0, description="Seconds between sharing rate-limit counts with the other replicas."
+    )
     dev_mode: bool = Field(default=False, description="Serve the dev sign-in and accept dev-issued tokens.")
     dev_users_file: str = Field(default="", description="JSON list of seeded users (dev mode).")
     dev_signing_key: SecretStr | None = Field(default=None, description="EC P-256 PEM; generated when unset.")
