@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,18 +61,23 @@ def serve() -> None:
 
 @app.command("invoice")
 def invoice_command(
-    period: Annotated[str, typer.Option(help="Calendar month to bill, YYYY-MM (UTC).")],
+    period: Annotated[str | None, typer.Option(help="Calendar month to bill, YYYY-MM (UTC).")] = None,
+    last_month: Annotated[bool, typer.Option("--last-month", help="Bill the month that ended last (UTC).")] = False,
     open_period: Annotated[
         bool, typer.Option("--open-period", help="Allow billing the current month (usage still arriving).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
-    """Issue every onboarded tenant's invoice for PERIOD (InvoiceIssued); a rerun issues nothing twice."""
+    """Issue every onboarded tenant's invoice for a period (InvoiceIssued); a rerun issues nothing twice."""
     import re
 
+    now = datetime.now(UTC)
+    if last_month == (period is not None):
+        raise typer.BadParameter("give either --period YYYY-MM or --last-month", param_hint="--period")
+    if period is None:
+        period = period_of(now.replace(day=1) - timedelta(days=1))
     if not re.fullmatch(PERIOD, period):
         raise typer.BadParameter(f"{period!r} is not a calendar month (YYYY-MM)", param_hint="--period")
-    now = datetime.now(UTC)
     if period >= period_of(now) and not open_period:
         raise typer.BadParameter(
             f"{period} is not over yet (now {period_of(now)}); its usage is still arriving. "
