@@ -1,8 +1,10 @@
 """Benchmark: a tenant-scoped read through the whole portal, against a bare FastAPI route in the same run.
 
-The portal runs as its own process (uvicorn, one worker) on the local stack; this script is the load
-generator, a second process on loopback. Each portal request verifies an ES256 JWT, looks up the
-membership, counts two rate-limit windows in MongoDB, asks the Rego policy and the presentation
+The portal runs as deployed: an API process (uvicorn, one worker, PORTAL_ROLE=api) and a projector
+process folding the audit trail (PORTAL_ROLE=projector), with the trace sampler of the Kubernetes
+manifests, on the local stack; this script is the load generator, another process on loopback.
+Each portal request verifies an ES256 JWT (remembered once verified), looks up the membership
+(cached for seconds), counts two rate-limit windows, asks the Rego policy and the presentation
 guard, publishes the AccessDecided record to Kafka (acks=all) and reads the tenant from MongoDB.
 The baseline is a bare FastAPI route in its own uvicorn process, driven by the same client.
 
@@ -18,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import jwt
+import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 from portal_api.policy import PolicyBundle, PolicyEngine
 from portal_api.settings import PortalSettings
@@ -123,6 +125,12 @@ def rego_decisions_per_second(seconds: float = 2.0, *, memo: bool = False) -> fl
     return n / (time.perf_counter() - began)
 
 
+def deployed_tracing() -> dict[str, str]:
+    """The trace sampler the Kubernetes manifests configure, so the benchmark measures what runs."""
+    config = yaml.safe_load((ROOT / "deploy/k8s/base/portal-api/configmap.yaml").read_text())["data"]
+    return {k: v for k, v in config.items() if k.startswith("OTEL_TRACES_SAMPLER")}
+
+
 def start_bare(port: int, log: Path) -> subprocess.Popen[bytes]:
     """The baseline: a bare FastAPI route, one uvicorn worker, same flags as the portal."""
     with log.open("ab") as out:
@@ -164,12 +172,17 @@ def main() -> int:
     seed(settings)
     logs = ROOT / ".local/bench"
     logs.mkdir(parents=True, exist_ok=True)
-    portal_port, bare_port = free_port(), free_port()
-    env = env_for(settings, LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"), PORTAL_LOG_LEVEL="WARNING")
-    portal = ServiceProcess(
-        env, logs / "portal.log", port=portal_port, command="portal-api", port_env="PORTAL_HTTP_PORT"
-    )
-    portal.start(timeout_s=60)
+    portal_port, projector_port, bare_port = free_port(), free_port(), free_port()
+    env = env_for(settings, PORTAL_LOG_LEVEL="WARNING", **deployed_tracing())
+
+    def process(role: str, port: int) -> ServiceProcess:
+        role_env = {**env, "PORTAL_ROLE": role}
+        return ServiceProcess(
+            role_env, logs / f"{role}.log", port=port, command="portal-api", port_env="PORTAL_HTTP_PORT"
+        )
+
+    projector = process("projector", projector_port).start(timeout_s=60)
+    portal = process("api", portal_port).start(timeout_s=60)
     bare = start_bare(bare_port, logs / "bare.log")
     headers = {"authorization": f"Bearer {identity.token('bench@acme')}"}
     portal_url = f"http://127.0.0.1:{portal_port}/api/v1/tenants/acme/overview"
@@ -187,13 +200,19 @@ def main() -> int:
         bare.terminate()
         bare.wait(10)
         portal.stop()
+        projector.stop()
         with MongoClient(settings.mongo_uri) as mongo:
             mongo.drop_database(settings.mongo_db)
     rego = rego_decisions_per_second()
     rego_memo = rego_decisions_per_second(memo=True)
     ratio = portal_run["rps"] / bare_run["rps"]
 
+    sampler = deployed_tracing()
     print("\nportal: tenant-scoped read (JWT + membership + rate limits + Rego + audit to Kafka + MongoDB)")
+    print(
+        f"  API process (PORTAL_ROLE=api) + projector process; tracing as deployed: "
+        f"{sampler.get('OTEL_TRACES_SAMPLER', 'always on')} {sampler.get('OTEL_TRACES_SAMPLER_ARG', '')}"
+    )
     print(
         f"  closed loop, {args.concurrency} clients: {portal_run['rps']:,.0f} req/s, "
         f"p50 {portal_run['p50_ms']:.1f} ms, p99 {portal_run['p99_ms']:.1f} ms, errors {portal_run['errors']}"

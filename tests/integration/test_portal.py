@@ -281,3 +281,19 @@ def test_a_kafka_outage_answers_503_within_a_second_and_readyz_names_it(issuer, 
     assert read.json()["detail"] == "the audit trail is unavailable; try again shortly"
     assert elapsed < 2.5  # two requests, each bounded by one second
     assert ready.status_code == 503 and ready.json()["checks"]["kafka"] != "ok"
+
+
+def test_the_api_and_projector_roles_split_requests_from_read_models(issuer, portal_settings):
+    api = portal_settings.model_copy(update={"role": "api"})
+    projector = portal_settings.model_copy(update={"role": "projector"})
+    with TestClient(build_app(projector)) as folds, TestClient(build_app(api)) as serves:
+        assert folds.get("/api/v1/me").status_code == 404 and folds.get("/ui").status_code == 404
+        assert folds.get("/healthz").status_code == 200 and folds.get("/readyz").status_code == 200
+        viewer = issuer.bearer("vic", {"acme": ["viewer"]})
+        assert serves.get("/api/v1/tenants/acme/overview", headers=viewer).status_code == 200
+        with MongoClient(MONGO) as mongo:
+            audit = mongo[portal_settings.mongo_db]["portal_audit"]
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not audit.count_documents({"subject": "vic"}):
+                time.sleep(0.2)
+            assert audit.count_documents({"subject": "vic"}) == 1  # folded by the projector process

@@ -158,7 +158,8 @@ def test_usage_is_metered_in_batches_and_invoiced_once_per_period(portal, issuer
 
     def acme_usage():
         rows = portal.get("/api/v1/tenants/acme/finance", headers=finance).json()["usage"]
-        return rows if rows and rows[0]["units"]["api_calls"] >= 5 else None
+        # Each meter is its own UsageRecorded: wait until both of acme's have been folded.
+        return rows if rows and rows[0]["units"]["api_calls"] >= 5 and rows[0]["units"]["pack_requests"] else None
 
     usage = wait_for(acme_usage, what="acme usage in the projection")
     period = usage[0]["period"]

@@ -75,43 +75,8 @@ def build_app(
     broker = portal.broker
     dev_users = load_members(Path(settings.dev_users_file)) if dev and settings.dev_users_file else []
 
-    @broker.subscriber(
-        settings.topic(topics.AUDIT_EVENTS),
-        group_id=f"{settings.service_name}-audit",
-        auto_offset_reset="earliest",
-        title="portal-api-audit:audit.events.v1",
-        description="Keeps the Audit tab's read model: one document per decision, keyed by event id.",
-    )
-    async def on_access_decided(event: AccessDecided) -> None:
-        await portal.audit.insert_once(event.id, AuditEntry.of(event))
-
-    @broker.subscriber(
-        settings.topic(topics.BILLING_EVENTS),
-        group_id=f"{settings.service_name}-billing",
-        auto_offset_reset="earliest",
-        title="portal-api-billing:billing.events.v1",
-        description="Keeps the Finance tab: usage batches by event id, invoices by invoice id (one per period).",
-    )
-    async def on_billing(event: BillingFact) -> None:
-        if isinstance(event, UsageRecorded):
-            await portal.usage.insert_once(event.id, UsageEntry.of(event))
-        elif isinstance(event, InvoiceIssued):
-            await portal.invoices.insert_once(event.data.invoice_id, InvoiceEntry.of(event))
-
-    @broker.subscriber(
-        settings.topic(topics.POLICY_EVENTS),
-        group_id=f"{settings.service_name}-policy",
-        auto_offset_reset="earliest",
-        title="portal-api-policy:policy.events.v1",
-        description="Keeps each tenant's trust policy in force (the newest update wins).",
-    )
-    async def on_policy(event: PolicyFact) -> None:
-        if isinstance(event, TrustPolicyUpdated):
-            current = await portal.trust_policies.get(event.tenantid)
-            if current is None:
-                await portal.trust_policies.insert_once(event.tenantid, TrustPolicyView.of(event))
-            elif current.updated_at < event.data.updated_at:
-                await portal.trust_policies.put(event.tenantid, TrustPolicyView.of(event))
+    if settings.role in ("all", "projector"):
+        add_projections(portal)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -150,9 +115,10 @@ def build_app(
         ready, body = await readiness(broker, portal.mongo, timeout_s=1.0)
         return Response(body, status_code=200 if ready else 503, media_type="application/json")
 
-    app.include_router(api_routes(portal))
-    app.include_router(ui_routes(portal, dev_sign_in=dev is not None))
-    if dev is not None:
+    if settings.role in ("all", "api"):
+        app.include_router(api_routes(portal))
+        app.include_router(ui_routes(portal, dev_sign_in=dev is not None))
+    if dev is not None and settings.role in ("all", "api"):
         add_dev_sign_in(app, dev, {u.id: u for u in dev_users}, now, secure_cookie=settings.cookie_secure)
     FastAPIInstrumentor.instrument_app(
         app,
@@ -164,6 +130,49 @@ def build_app(
     app.state.broker = broker
     app.state.engine = engine
     return app
+
+
+def add_projections(portal: Portal) -> None:
+    """The portal's read models, folded from the events it shows (the `projector` role, or `all`)."""
+    settings, broker = portal.settings, portal.broker
+
+    @broker.subscriber(
+        settings.topic(topics.AUDIT_EVENTS),
+        group_id=f"{settings.service_name}-audit",
+        auto_offset_reset="earliest",
+        title="portal-api-audit:audit.events.v1",
+        description="Keeps the Audit tab's read model: one document per decision, keyed by event id.",
+    )
+    async def on_access_decided(event: AccessDecided) -> None:
+        await portal.audit.insert_once(event.id, AuditEntry.of(event))
+
+    @broker.subscriber(
+        settings.topic(topics.BILLING_EVENTS),
+        group_id=f"{settings.service_name}-billing",
+        auto_offset_reset="earliest",
+        title="portal-api-billing:billing.events.v1",
+        description="Keeps the Finance tab: usage batches by event id, invoices by invoice id (one per period).",
+    )
+    async def on_billing(event: BillingFact) -> None:
+        if isinstance(event, UsageRecorded):
+            await portal.usage.insert_once(event.id, UsageEntry.of(event))
+        elif isinstance(event, InvoiceIssued):
+            await portal.invoices.insert_once(event.data.invoice_id, InvoiceEntry.of(event))
+
+    @broker.subscriber(
+        settings.topic(topics.POLICY_EVENTS),
+        group_id=f"{settings.service_name}-policy",
+        auto_offset_reset="earliest",
+        title="portal-api-policy:policy.events.v1",
+        description="Keeps each tenant's trust policy in force (the newest update wins).",
+    )
+    async def on_policy(event: PolicyFact) -> None:
+        if isinstance(event, TrustPolicyUpdated):
+            current = await portal.trust_policies.get(event.tenantid)
+            if current is None:
+                await portal.trust_policies.insert_once(event.tenantid, TrustPolicyView.of(event))
+            elif current.updated_at < event.data.updated_at:
+                await portal.trust_policies.put(event.tenantid, TrustPolicyView.of(event))
 
 
 async def connect(portal: Portal, retry_s: float = 2.0) -> None:

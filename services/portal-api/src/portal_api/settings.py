@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 from service_kit.settings import ServiceSettings
@@ -13,6 +15,10 @@ class PortalSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", frozen=True)
 
     service_name: str = "portal-api"
+    role: Literal["all", "api", "projector"] = Field(
+        default="all",
+        description="api: HTTP only; projector: the read models only (consumers); all: both (dev, tests).",
+    )
     jwks_json: str = Field(default="", description="The JWKS (JSON) that signs user tokens; a URL comes later.")
     jwt_issuer: str = "https://id.trustportal.local"
     jwt_audience: str = "trust-portal"
