@@ -38,7 +38,14 @@ class Connection:
         return cls(reader, writer, ("\r\n".join(lines) + "\r\n\r\n").encode())
 
     async def get(self) -> int:
-        """Send one request; return its status once the whole body is read."""
+        """Send one request; return its status once the whole body is read (0: the connection broke)."""
+        try:
+            return await self.exchange()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.reader, self.writer = await asyncio.open_connection(*self.writer.get_extra_info("peername")[:2])
+            return 0
+
+    async def exchange(self) -> int:
         self.writer.write(self.request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
