@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -17,11 +18,15 @@ class Sample:
     """Latencies in seconds and the status codes seen."""
 
     latencies: list[float] = field(default_factory=list)
-    errors: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != 200)
 
     def add(self, latency: float, status: int) -> None:
         self.latencies.append(latency)
-        self.errors += status != 200
+        self.statuses[status] += 1
 
 
 class Connection:

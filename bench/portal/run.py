@@ -92,6 +92,7 @@ def summary(sample: load.Sample, elapsed: float) -> dict[str, float]:
         "p50_ms": pct(sample.latencies, 0.5) * 1000,
         "p99_ms": pct(sample.latencies, 0.99) * 1000,
         "errors": sample.errors,
+        "statuses": {str(k): v for k, v in sorted(sample.statuses.items())},
         "requests": len(sample.latencies),
     }
 
@@ -225,7 +226,7 @@ def main() -> int:
     print(
         f"  at {TARGET_RATE} req/s (open loop, {fixed['requests']} requests): achieved {fixed['rps']:.0f} req/s, "
         f"p50 {fixed['p50_ms']:.1f} ms, p99 {fixed['p99_ms']:.1f} ms (target <= {TARGET_P99_MS:.0f} ms), "
-        f"errors {fixed['errors']}"
+        f"errors {fixed['errors']} (statuses {fixed['statuses']})"
     )
     print(f"  in-process Rego decisions: {rego:,.0f}/s evaluated by rego-cpp, {rego_memo:,.0f}/s memoised")
     result = {

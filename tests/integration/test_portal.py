@@ -297,3 +297,34 @@ def test_the_api_and_projector_roles_split_requests_from_read_models(issuer, por
             while time.monotonic() < deadline and not audit.count_documents({"subject": "vic"}):
                 time.sleep(0.2)
             assert audit.count_documents({"subject": "vic"}) == 1  # folded by the projector process
+
+
+def test_a_poison_record_in_an_audit_batch_goes_to_the_dlq_alone(portal, issuer, portal_settings):
+    from aiokafka import AIOKafkaProducer
+
+    async def poison() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=portal_settings.kafka_bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                portal_settings.topic(topics.AUDIT_EVENTS), b'{"not": "an event"}', key=b"acme"
+            )
+        finally:
+            await producer.stop()
+
+    viewer = issuer.bearer("vic", {"acme": ["viewer"]})
+    portal.get("/api/v1/tenants/acme/overview", headers=viewer)
+    asyncio.run(poison())
+    portal.get("/api/v1/tenants/acme/overview", headers=viewer)
+    with MongoClient(MONGO) as mongo:
+        audit = mongo[portal_settings.mongo_db]["portal_audit"]
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and audit.count_documents({"subject": "vic"}) < 2:
+            time.sleep(0.2)
+        assert audit.count_documents({"subject": "vic"}) == 2
+    dead = asyncio.run(read_topic(portal_settings, topics.dlq(topics.AUDIT_EVENTS)))
+    assert [r.value for r in dead] == [b'{"not": "an event"}']
+    headers = {k: v.decode() for k, v in dead[0].headers}
+    assert headers["x-dlq-error-type"] == "ValidationError" and headers["x-dlq-source-topic"].endswith(
+        "audit.events.v1"
+    )

@@ -78,9 +78,14 @@ class DeadLetters:
         return _DeadLetterMiddleware(msg, context=context, owner=self)
 
     async def send(self, msg: StreamMessage[Any], error: BaseException, attempts: int) -> None:
-        """Publish `msg`'s original bytes to its topic's DLQ, with the error in headers."""
+        """Publish `msg`'s original bytes to its topic's DLQ, with the error in headers (each record of a batch)."""
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        for record in records:
+            await self.send_record(record, error, attempts)
+
+    async def send_record(self, record: Any, error: BaseException, attempts: int = 1) -> None:
+        """Publish one consumed record's original bytes to its topic's DLQ, with the error in headers."""
         assert self.broker is not None, "DeadLetters.broker is set by build_broker"
-        record = msg.raw_message
         topic = getattr(record, "topic", "unknown")
         headers = {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
         headers.update(
@@ -94,7 +99,8 @@ class DeadLetters:
                 "x-dlq-attempts": str(attempts),
             }
         )
-        await self.broker.publish(msg.body, topic=dlq(topic), key=getattr(record, "key", None), headers=headers)
+        body = getattr(record, "value", None) or b""
+        await self.broker.publish(body, topic=dlq(topic), key=getattr(record, "key", None), headers=headers)
         self.counter.labels(topic=topic).inc()
         log.warning(
             "message dead-lettered",
@@ -137,6 +143,11 @@ async def cloudevents_decoder(msg: StreamMessage[Any], original: Callable[..., A
     if (msg.content_type or "").startswith(CONTENT_TYPE):
         return json.loads(msg.body)
     return decode_message(msg)
+
+
+async def raw_batch_decoder(msg: StreamMessage[Any], original: Callable[..., Awaitable[Any]]) -> Any:
+    """Leave a batch's bodies undecoded (bytes each), so the handler validates and dead-letters them one by one."""
+    return list(msg.body)
 
 
 def build_broker(

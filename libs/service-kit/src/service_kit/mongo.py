@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from service_kit.settings import ServiceSettings
 
@@ -57,6 +57,21 @@ class ProjectionStore(Generic[V]):
         except DuplicateKeyError:
             return False
         return True
+
+    async def insert_many_once(self, items: list[tuple[str, V]]) -> int:
+        """Insert each view under its key in one round trip, skipping keys already present; returns the new count."""
+        if not items:
+            return 0
+        try:
+            result = await self.collection.insert_many(
+                [{**view.model_dump(), "_id": key} for key, view in items], ordered=False
+            )
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            return int(exc.details.get("nInserted", len(items) - len(errors)))
+        return len(result.inserted_ids)
 
     async def put(self, key: str, view: V) -> None:
         """Overwrite the view under `key` unconditionally, for a writer that holds exclusive rights.

@@ -68,7 +68,7 @@ class Portal:
         self.engine = engine
         self.verifier = verifier
         self.now = now
-        self.broker, _ = build_broker(
+        self.broker, self.dead_letters = build_broker(
             settings, group=settings.service_name, tracer_provider=tracer_provider, registry=registry
         )
         self.mongo = build_mongo(settings, timeout_ms=800)
