@@ -190,3 +190,20 @@ def test_the_pages_are_readable_on_a_phone(browser: Browser, portal_url: str):
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Trust Portal")
     context.close()
+
+
+def test_an_admin_creates_an_api_key_sees_it_once_and_revokes_it(page: Page, portal_url: str):
+    sign_in(page, portal_url, "Ana Admin")
+    page.get_by_role("navigation", name="Views of acme-robotics").get_by_role("link", name="API keys").click()
+    page.get_by_label("What it is for").fill("release CI")
+    page.get_by_label("Role").select_option("engineer")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_role("alert")).to_contain_text("shown only this once")
+    token = page.get_by_label("Key", exact=True).input_value()
+    assert token.startswith("tpk_")
+    shot(page, "08-api-key-created")
+    page.goto(f"{portal_url}/ui/tenants/acme-robotics/api-keys")
+    assert token not in page.content()  # never shown again
+    page.get_by_role("button", name="Revoke release CI").click()
+    expect(page.get_by_role("row", name="release CI")).to_contain_text("revoked")
+    shot(page, "09-api-key-revoked")

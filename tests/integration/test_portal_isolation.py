@@ -160,16 +160,26 @@ def test_the_sweep_is_not_vacuous_acmes_own_admin_sees_acmes_data(sweep_portal, 
         assert marker in seen, marker
 
 
-def test_no_web_page_of_acmes_shows_to_another_tenants_roles(sweep_portal, issuer):
+def test_no_web_page_or_form_of_acmes_works_for_another_tenants_roles(sweep_portal, issuer, portal_settings):
     client, key_id = sweep_portal
     markers = acme_markers(key_id)
     for role in ROLES:
         headers = issuer.bearer(f"{role}@beta", {"beta": [role]})
-        for tab in ("overview", "slsa", "evidence", "finance", "audit"):
+        for tab in ("overview", "slsa", "evidence", "finance", "audit", "members", "api-keys"):
             page = client.get(f"/ui/tenants/acme/{tab}", headers=headers)
             assert page.status_code == 403, (role, tab)
             assert not [m for m in markers if m in page.text], (role, tab)
             options = re.findall(r'<option value="([^"]+)"', page.text)
             assert options == ["beta"], (role, tab, options)
+        client.cookies.set("tp_session", issuer.token(f"{role}@beta", {"beta": [role]}))
+        origin = {"origin": "http://testserver"}
+        create = client.post("/ui/tenants/acme/api-keys", data={"name": "x", "role": "viewer"}, headers=origin)
+        revoke = client.post(f"/ui/tenants/acme/api-keys/{key_id}/revoke", headers=origin, follow_redirects=False)
+        for answer in (create, revoke):
+            assert answer.status_code == 403 and not [m for m in markers if m in answer.text], role
+        client.cookies.clear()
+    with MongoClient(MONGO) as mongo:
+        keys = mongo[portal_settings.mongo_db]["portal_api_keys"]
+        assert keys.count_documents({"tenant": "acme"}) == 1 and keys.find_one({"_id": key_id})["revoked_at"] is None
     own = client.get("/ui/tenants/acme/slsa", headers=issuer.bearer("ana", {"acme": ["admin"]}))
     assert own.status_code == 200 and MARK in own.text

@@ -17,11 +17,10 @@ from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
 from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData
 
-from portal_api import api_keys, reads
+from portal_api import key_admin, reads
 from portal_api.api_keys import KeyRole
 from portal_api.auth import bearer_token
 from portal_api.authorization import SOURCE, Subject
-from portal_api.errors import NotFoundError
 from portal_api.members import TENANT_PATTERN
 from portal_api.runtime import Portal
 from schemas import topics
@@ -223,25 +222,16 @@ def api_routes(portal: Portal) -> APIRouter:
 
     @router.post("/tenants/{tenant}/api-keys", status_code=201, summary="Create an API key (shown once)")
     async def create_api_key(tenant: Tenant, body: NewApiKey, who: Who) -> JSONResponse:
-        await portal.authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
-        key, token = api_keys.generate(tenant, body.name, body.role, created_by=who.id, now=portal.now())
-        await portal.stored(portal.keys.insert_once(key.key_id, key))
-        return JSONResponse({**key.public(), "key": token, "note": "store this key now: it is not shown again"}, 201)
+        path = f"/tenants/{tenant}/api-keys"
+        return JSONResponse(await key_admin.create(portal, who, tenant, body.name, body.role, path), 201)
 
     @router.get("/tenants/{tenant}/api-keys", summary="List the tenant's API keys (never their secrets)")
     async def list_api_keys(tenant: Tenant, who: Who) -> dict[str, Any]:
-        await portal.authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys")
-        found = await portal.stored(portal.keys.find({"tenant": tenant}))
-        return {"tenant": tenant, "api_keys": [k.public() for k in sorted(found, key=lambda k: k.created_at)]}
+        return await key_admin.listed(portal, who, tenant, f"/tenants/{tenant}/api-keys")
 
     @router.delete("/tenants/{tenant}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
     async def revoke_api_key(tenant: Tenant, key_id: str, who: Who) -> Response:
-        await portal.authorize(who, tenant, "apikey:manage", f"/tenants/{tenant}/api-keys/{key_id}")
-        key = await portal.stored(portal.keys.get(key_id))
-        if key is None or key.tenant != tenant:
-            raise NotFoundError
-        if key.revoked_at is None:
-            await portal.stored(portal.keys.put(key_id, key.model_copy(update={"revoked_at": portal.now()})))
+        await key_admin.revoke(portal, who, tenant, key_id, f"/tenants/{tenant}/api-keys/{key_id}")
         return Response(status_code=204)
 
     return router

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from babel.numbers import format_currency, get_currency_precision
-from fastapi import APIRouter, Cookie, Header, Query
+from fastapi import APIRouter, Cookie, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal_api import reads
+from portal_api import key_admin, reads
+from portal_api.api_keys import KeyRole
 from portal_api.auth import AuthenticationError
 from portal_api.authorization import Subject
-from portal_api.errors import ForbiddenError
+from portal_api.errors import ForbiddenError, NotFoundError
 from portal_api.members import TENANT_PATTERN
 from portal_api.runtime import Portal
 
@@ -43,6 +44,8 @@ TABS = (
     Tab("evidence", "Evidence packs", "evidence:read"),
     Tab("finance", "Finance", "finance:read"),
     Tab("audit", "Audit", "audit:read"),
+    Tab("members", "Members", "members:read"),
+    Tab("api-keys", "API keys", "apikey:manage"),
 )
 BY_SLUG = {t.slug: t for t in TABS}
 
@@ -58,6 +61,16 @@ def when(value: str | None) -> str:
     if not value:
         return "—"
     return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def same_origin(request: Request) -> bool:
+    """A form post from this site: its Origin (or, failing that, Referer) names this host.
+
+    With the SameSite=Lax session cookie this refuses cross-site form posts (CSRF).
+    """
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    host = request.headers.get("host", "")
+    return bool(host) and re.match(rf"^https?://{re.escape(host)}(/|$)", source) is not None
 
 
 def templates() -> Environment:
@@ -135,6 +148,15 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
+    async def layout(who: Subject, tenant: str, current: Tab) -> dict[str, Any]:
+        return {
+            "who": who,
+            "tenant": tenant,
+            "tenants": await switcher(who),
+            "tabs": [t for t in TABS if portal.may(who, tenant, t.action)],
+            "current": current,
+        }
+
     @router.get("/ui/tenants/{tenant}/{tab}")
     async def tab_page(
         tenant: str,
@@ -148,19 +170,48 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
             return render("signed_out.html", status_code=401)
         if tab not in BY_SLUG or not re.fullmatch(TENANT_PATTERN, tenant):
             return render("not_found.html", status_code=404, who=who)
-        current = BY_SLUG[tab]
-        layout: dict[str, Any] = {
-            "who": who,
-            "tenant": tenant,
-            "tenants": await switcher(who),
-            "tabs": [t for t in TABS if portal.may(who, tenant, t.action)],
-            "current": current,
-        }
+        page = await layout(who, tenant, BY_SLUG[tab])
         try:
-            data = await read_tab(portal, who, tenant, current, before)
+            data = await read_tab(portal, who, tenant, BY_SLUG[tab], before)
         except ForbiddenError:
-            return render("forbidden.html", status_code=403, **layout)
-        return render(f"tab_{tab}.html", data=data, **layout)
+            return render("forbidden.html", status_code=403, **page)
+        return render(f"tab_{tab.replace('-', '_')}.html", data=data, **page)
+
+    @router.post("/ui/tenants/{tenant}/api-keys")
+    async def create_key(
+        request: Request,
+        tenant: str,
+        name: Annotated[str, Form(min_length=1, max_length=80)],
+        role: Annotated[KeyRole, Form()],
+        tp_session: Annotated[str | None, Cookie()] = None,
+    ) -> Response:
+        """Create a key and show its secret on this one page."""
+        who = await signed_in(tp_session, None)
+        if who is None or not same_origin(request) or not re.fullmatch(TENANT_PATTERN, tenant):
+            return render("signed_out.html", status_code=401) if who is None else render("forbidden_plain.html", 403)
+        page = await layout(who, tenant, BY_SLUG["api-keys"])
+        resource = f"/ui/tenants/{tenant}/api-keys"
+        try:
+            created = await key_admin.create(portal, who, tenant, name, role, resource)
+            data = await key_admin.listed(portal, who, tenant, resource, meter=False)
+        except ForbiddenError:
+            return render("forbidden.html", status_code=403, **page)
+        return render("tab_api_keys.html", data=data, created=created, **page)
+
+    @router.post("/ui/tenants/{tenant}/api-keys/{key_id}/revoke")
+    async def revoke_key(
+        request: Request, tenant: str, key_id: str, tp_session: Annotated[str | None, Cookie()] = None
+    ) -> Response:
+        who = await signed_in(tp_session, None)
+        if who is None or not same_origin(request) or not re.fullmatch(TENANT_PATTERN, tenant):
+            return render("signed_out.html", status_code=401) if who is None else render("forbidden_plain.html", 403)
+        try:
+            await key_admin.revoke(portal, who, tenant, key_id, f"/ui/tenants/{tenant}/api-keys/{key_id}")
+        except ForbiddenError:
+            return render("forbidden.html", status_code=403, **await layout(who, tenant, BY_SLUG["api-keys"]))
+        except NotFoundError:
+            return render("not_found.html", status_code=404, who=who)
+        return RedirectResponse(f"/ui/tenants/{tenant}/api-keys", status_code=303)
 
     return router
 
@@ -174,7 +225,11 @@ async def read_tab(portal: Portal, who: Subject, tenant: str, tab: Tab, before: 
     if tab.slug == "finance":
         shown = await portal.authorize(who, tenant, tab.action, resource, reads.INVOICE_FIELDS, meter=None)
         return await reads.finance(portal, tenant, shown)
+    if tab.slug == "api-keys":
+        return await key_admin.listed(portal, who, tenant, resource, meter=False)
     await portal.authorize(who, tenant, tab.action, resource, meter=None)
+    if tab.slug == "members":
+        return await reads.members(portal, tenant)
     if tab.slug == "slsa":
         return await reads.slsa_map(portal, tenant)
     if tab.slug == "evidence":
