@@ -72,7 +72,7 @@ PROPS
     -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" -Dkafka.logs.dir="$kafka_dir/logs")
   if [ ! -f "$kafka_dir/data/meta.properties" ]; then
     java "${jopts[@]}" -cp "$cp" kafka.tools.StorageTool format --standalone \
-      -t "$(cat "$kafka_dir/cluster-id" 2>/dev/null || uuidgen_b64 | tee "$kafka_dir/cluster-id")" \
+      --cluster-id="$(cat "$kafka_dir/cluster-id" 2>/dev/null || uuidgen_b64 | tee "$kafka_dir/cluster-id")" \
       -c "$props" >"$kafka_dir/logs/format.log" 2>&1 \
       || die "formatting Kafka storage failed; see $kafka_dir/logs/format.log"
   fi
@@ -81,8 +81,16 @@ PROPS
   echo "stack: kafka starting on 127.0.0.1:$KAFKA_PORT (logs in $kafka_dir/logs)"
 }
 
-# A Kafka cluster id is 16 random bytes, URL-safe base64 without padding.
-uuidgen_b64() { head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+# A KRaft cluster id: 16 random bytes, base64url. Like Kafka's own Uuid.randomUuid, never one that
+# starts with '-' (the storage tool would read it as an option).
+uuidgen_b64() {
+  local id
+  while :; do
+    id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    [ "${id:0:1}" != "-" ] && break
+  done
+  printf '%s' "$id"
+}
 
 ferret_up() {
   if alive "$ferret_dir/pid"; then echo "stack: ferretdb already running (pid $(cat "$ferret_dir/pid"))"; return; fi
