@@ -1,7 +1,8 @@
 """The server-rendered web UI (/ui): a tenant switcher and one tab per view, over the same reads as the API.
 
 Signed-in users carry their token in an HttpOnly, SameSite=Lax cookie (or an auth proxy passes the
-Authorization header). The UI only reads; every page is decided by the policy and audited like the API.
+Authorization header). Every page is decided by the policy and audited like the API; the only forms (API-key
+administration) are accepted only from the portal's own pages.
 No `from __future__ import annotations`: FastAPI resolves the signatures at definition time.
 """
 
