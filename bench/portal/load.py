@@ -43,12 +43,20 @@ class Connection:
         return cls(reader, writer, ("\r\n".join(lines) + "\r\n\r\n").encode())
 
     async def get(self) -> int:
-        """Send one request; return its status once the whole body is read (0: the connection broke)."""
-        try:
-            return await self.exchange()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            self.reader, self.writer = await asyncio.open_connection(*self.writer.get_extra_info("peername")[:2])
-            return 0
+        """Send one request; return its status once the whole body is read (0: the connection broke).
+
+        A keep-alive connection the server closed while idle is reopened and the GET sent once more,
+        as HTTP clients do for idempotent requests.
+        """
+        for attempt in (1, 2):
+            try:
+                return await self.exchange()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                host, port = self.writer.get_extra_info("peername")[:2]
+                self.reader, self.writer = await asyncio.open_connection(host, port)
+                if attempt == 2:
+                    return 0
+        return 0
 
     async def exchange(self) -> int:
         self.writer.write(self.request)

@@ -192,7 +192,7 @@ def main() -> int:
         check = httpx.get(portal_url, headers=headers, timeout=5)
         if check.status_code != 200 or check.json()["onboarding"]["display_name"] != "Acme":
             raise SystemExit(f"bench: the portal read is not working: {check.status_code} {check.text[:200]}")
-        open_loop(portal_url, headers, 100, 2.0)  # warm-up, below saturation
+        open_loop(portal_url, headers, TARGET_RATE, 3.0)  # warm-up at the measured rate (pools, caches)
         # The fixed rate first: after a saturating run the projector would still be catching up.
         fixed = open_loop(portal_url, headers, TARGET_RATE, args.seconds)
         closed_loop(bare_url, headers, 2.0, args.concurrency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -56,7 +57,12 @@ def serve() -> None:
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
     port = int(os.environ.get("PORTAL_HTTP_PORT", "8080"))
     host = os.environ.get("PORTAL_HTTP_HOST", "127.0.0.1")
-    uvicorn.run(build_app(settings), host=host, port=port, log_config=None, access_log=False)
+    app_ = build_app(settings)
+    # Everything built so far lives as long as the process: keep it out of the collector's full passes,
+    # which otherwise walk every FastAPI/pydantic/OTel object (~100 ms pauses under load).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
 
 
 @app.command("invoice")
