@@ -238,3 +238,23 @@ def test_one_trace_runs_from_an_http_write_through_the_kafka_publish_into_the_co
     assert any(topics.AUDIT_EVENTS in s.name for s in producers)  # and the decision's audit record
     consumers = consumed()
     assert consumers, "the consumer's span is not in the request's trace"
+
+
+def test_an_oversized_request_is_refused_with_413_before_it_is_read(portal, issuer):
+    eng = issuer.bearer("eli", {"acme": ["engineer"]})
+    huge = {"repo": "github.com/acme/robot", "artifact_name": "x", "artifact_sha256": DIGEST,
+            "envelope": {**ENVELOPE, "payload": "A" * (5 * 1024 * 1024)}}  # fmt: skip
+    answer = portal.post("/api/v1/tenants/acme/provenance", json=huge, headers=eng)
+    assert answer.status_code == 413
+    big_envelope = {**ENVELOPE, "payload": "A" * (4 * 1024 * 1024)}  # under the body limit, over the envelope's
+    answer = portal.post(
+        "/api/v1/tenants/acme/provenance",
+        json={
+            "repo": "github.com/acme/robot",
+            "artifact_name": "x",
+            "artifact_sha256": DIGEST,
+            "envelope": big_envelope,
+        },
+        headers=eng,
+    )
+    assert answer.status_code == 422 and "larger than" in answer.text

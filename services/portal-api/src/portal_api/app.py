@@ -23,6 +23,7 @@ from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
 from schemas.policy import PolicyFact, TrustPolicyUpdated
+from schemas.provenance import MAX_ENVELOPE_BYTES
 from service_kit.broker import ensure_topics, publish_event, raw_batch_decoder
 from service_kit.health import readiness
 from service_kit.logging import get_logger
@@ -45,6 +46,7 @@ from schemas import topics
 
 log = get_logger(__name__)
 RETRY_AFTER_S = "5"
+MAX_BODY_BYTES = MAX_ENVELOPE_BYTES + 256 * 1024  # a provenance submission is the largest request
 TOPICS = (
     topics.AUDIT_EVENTS,
     topics.POLICY_EVENTS,
@@ -104,6 +106,7 @@ def build_app(
         version="3.0.0",
         description="Multi-tenant provenance and trust portal. Every response is scoped to one tenant.",
         lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,  # larger requests answer 413 before they are read into memory
     )
     app.mount("/metrics", make_asgi_app(registry))
     add_error_answers(app)
