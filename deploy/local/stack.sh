@@ -96,7 +96,7 @@ ferret_up() {
   if alive "$ferret_dir/pid"; then echo "stack: ferretdb already running (pid $(cat "$ferret_dir/pid"))"; return; fi
   port_open "$MONGO_PORT" && die "port $MONGO_PORT is in use by another process; set MONGO_PORT"
   local bin=$ferret_dir/ferretdb-local stamp=$ferret_dir/.src.sha256 sum
-  sum=$(cat "$here/ferretdb/main.go" "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" | sha256sum | cut -d' ' -f1)
+  sum=$(cat "$here"/ferretdb/*.go "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" | sha256sum | cut -d' ' -f1)
   if [ ! -x "$bin" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
     need go "install Go 1.22+ (https://go.dev/doc/install or apt-get install golang)"
     echo "stack: building FerretDB v1 from the Go module proxy (cached in the Go build cache)..."
