@@ -67,11 +67,12 @@ k8s-validate: install kustomize ## Render deploy/k8s overlays and validate them 
 test-unit: install opa ## Unit tests (no servers; the policy conformance test runs OPA)
 	@$(UV) run --frozen pytest -q tests/unit
 
-browser: ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
+browser: ## Debian's Chromium and axe-core for the browser tests (Playwright drives Chromium; it downloads nothing)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "browser: installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version 2>/dev/null
+	@cd tests/browser && npm ci --no-audit --no-fund --silent  # axe-core, injected by the accessibility checks
 
 test-integration: up browser ## Integration, e2e and browser tests against the real Kafka and FerretDB
 	@$(UV) run --frozen pytest -q tests/integration tests/e2e tests/browser

@@ -33,6 +33,7 @@ FLAGS = [
     "--disable-sync",
 ]
 NOW = datetime.now(UTC)
+AXE = Path(__file__).parent / "node_modules/axe-core/axe.min.js"
 
 
 def free_port() -> int:
@@ -113,6 +114,17 @@ def page(browser: Browser) -> Iterator[Page]:
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """WCAG 2.x A/AA violations axe-core finds on the page, one line each (rule, impact, where)."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make browser` installs it (npm ci in tests/browser)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
 
 
 def sign_in(page: Page, base: str, name: str) -> None:
@@ -207,3 +219,22 @@ def test_an_admin_creates_an_api_key_sees_it_once_and_revokes_it(page: Page, por
     page.get_by_role("button", name="Revoke release CI").click()
     expect(page.get_by_role("row", name="release CI")).to_contain_text("revoked")
     shot(page, "09-api-key-revoked")
+
+
+def test_every_page_passes_the_wcag_aa_checks_of_axe(page: Page, portal_url: str):
+    page.goto(f"{portal_url}/ui")
+    assert accessibility_problems(page) == [], "signed-out page"
+    page.goto(f"{portal_url}/dev/sign-in")
+    assert accessibility_problems(page) == [], "dev sign-in"
+    sign_in(page, portal_url, "Ana Admin")
+    for tab in ("overview", "slsa", "evidence", "finance", "audit", "members", "api-keys"):
+        page.goto(f"{portal_url}/ui/tenants/acme-robotics/{tab}")
+        assert accessibility_problems(page) == [], tab
+    page.goto(f"{portal_url}/ui/tenants/bluefin-labs/overview")  # refused: the 403 page
+    assert accessibility_problems(page) == [], "forbidden page"
+
+
+def test_the_accessibility_check_is_not_vacuous(page: Page):
+    page.set_content('<html lang="en"><title>t</title><main><input type="text"><img src="x.png"></main></html>')
+    problems = " ".join(accessibility_problems(page))
+    assert "label" in problems and "image-alt" in problems
