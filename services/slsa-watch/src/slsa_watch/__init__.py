@@ -1,0 +1,1 @@
+"""SLSA watch: provenance verification, the SLSA map and hermetic runner capacity."""

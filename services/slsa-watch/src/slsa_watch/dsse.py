@@ -1,0 +1,193 @@
+"""DSSE envelopes as slsa-verifier reads them: parse, then verify a signature over the PAE encoding.
+
+Pure: bytes and keys in, a verified payload or a refusal naming what failed out. Nothing in an
+envelope is trusted before a signature over it verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.x509 import load_der_x509_certificate, load_pem_x509_certificate
+
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+MAX_SIGNATURES = 16
+
+
+class EnvelopeError(ValueError):
+    """The input is not a DSSE envelope (or a Sigstore bundle holding one); the message says why."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One signature of an envelope, with the certificate that came with it, if any (not yet trusted)."""
+
+    sig: bytes
+    keyid: str = ""
+    certificate: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A parsed DSSE envelope: nothing in it is trusted yet."""
+
+    payload_type: str
+    payload: bytes
+    signatures: tuple[Signature, ...]
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key a tenant registered, by id."""
+
+    key_id: str
+    key: PublicKey
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """The DSSE v1 pre-authentication encoding: what is actually signed."""
+    kind = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def b64decode(text: str, what: str) -> bytes:
+    """Standard or URL-safe base64, padded or not; EnvelopeError naming `what` otherwise."""
+    if not isinstance(text, str):
+        raise EnvelopeError(f"{what} is not a string")
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        if "-" in text or "_" in text:
+            return base64.urlsafe_b64decode(padded.encode())
+        return base64.b64decode(padded.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        raise EnvelopeError(f"{what} is not valid base64") from None
+
+
+def parse(document: str | bytes) -> Envelope:
+    """An envelope from JSON: a bare DSSE envelope, or a Sigstore bundle's `dsseEnvelope` (its certificate kept)."""
+    try:
+        data = json.loads(document)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EnvelopeError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise EnvelopeError("not a JSON object")
+    certificate = None
+    if "dsseEnvelope" in data:  # Sigstore bundle v0.1-v0.3
+        certificate = bundle_certificate(data.get("verificationMaterial"))
+        data = data["dsseEnvelope"]
+        if not isinstance(data, dict):
+            raise EnvelopeError("dsseEnvelope is not an object")
+    for field in ("payloadType", "payload", "signatures"):
+        if field not in data:
+            raise EnvelopeError(f"{field} is missing")
+    if not isinstance(data["payloadType"], str) or not data["payloadType"]:
+        raise EnvelopeError("payloadType is not a non-empty string")
+    signatures = data["signatures"]
+    if not isinstance(signatures, list) or not signatures:
+        raise EnvelopeError("signatures is not a non-empty list")
+    if len(signatures) > MAX_SIGNATURES:
+        raise EnvelopeError(f"more than {MAX_SIGNATURES} signatures")
+    parsed = []
+    for i, entry in enumerate(signatures):
+        if not isinstance(entry, dict) or "sig" not in entry:
+            raise EnvelopeError(f"signatures[{i}].sig is missing")
+        cert = entry.get("cert")
+        parsed.append(
+            Signature(
+                sig=b64decode(entry["sig"], f"signatures[{i}].sig"),
+                keyid=str(entry.get("keyid") or ""),
+                certificate=cert.encode() if isinstance(cert, str) and cert else certificate,
+            )
+        )
+    return Envelope(
+        payload_type=data["payloadType"], payload=b64decode(data["payload"], "payload"), signatures=tuple(parsed)
+    )
+
+
+def bundle_certificate(material: Any) -> bytes | None:
+    """The DER leaf certificate of a Sigstore bundle's verification material, if it has one."""
+    if not isinstance(material, dict):
+        return None
+    if isinstance(material.get("certificate"), dict):  # v0.3
+        raw = material["certificate"].get("rawBytes")
+    else:  # v0.1 / v0.2
+        chain = (material.get("x509CertificateChain") or {}).get("certificates") or []
+        raw = chain[0].get("rawBytes") if chain and isinstance(chain[0], dict) else None
+    return b64decode(raw, "the bundle's certificate") if isinstance(raw, str) else None
+
+
+def certificate_key(certificate: bytes) -> PublicKey:
+    """The public key of a PEM or DER certificate (its chain is not checked here)."""
+    try:
+        cert = (
+            load_pem_x509_certificate(certificate)
+            if certificate.lstrip().startswith(b"-----")
+            else load_der_x509_certificate(certificate)
+        )
+    except ValueError as exc:
+        raise EnvelopeError(f"the certificate does not parse: {exc}") from None
+    key = cert.public_key()
+    if not isinstance(key, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
+        raise EnvelopeError(f"the certificate's key is a {type(key).__name__}, not Ed25519 or ECDSA")
+    return key
+
+
+def load_key(key_id: str, pem: str) -> TrustedKey:
+    """A trusted key from its PEM (Ed25519 or ECDSA P-256)."""
+    key = load_pem_public_key(pem.encode())
+    if isinstance(key, ed25519.Ed25519PublicKey) or (
+        isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
+    ):
+        return TrustedKey(key_id=key_id, key=key)
+    raise ValueError(f"{key_id}: only Ed25519 and ECDSA P-256 keys are supported")
+
+
+def signature_verifies(key: PublicKey, signature: bytes, message: bytes) -> bool:
+    """Whether `signature` (Ed25519; ECDSA P-256 as DER or raw r||s) is `key`'s over `message`."""
+    try:
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(signature, message)
+            return True
+        if len(signature) == 64 and signature[0] != 0x30:  # raw r||s, as some signers emit
+            signature = encode_dss_signature(int.from_bytes(signature[:32]), int.from_bytes(signature[32:]))
+        key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A payload whose signature verified, and which key (or certificate) signed it."""
+
+    payload_type: str
+    payload: bytes
+    signed_by: str
+
+
+def verify(envelope: Envelope, keys: list[TrustedKey], *, certificate_keys: bool = False) -> Verified:
+    """The envelope's payload, once one of its signatures verifies under a trusted key.
+
+    With `certificate_keys`, a signature may instead verify under the key of the certificate that came
+    with it (Sigstore keyless; the certificate's chain and identity are checked elsewhere).
+    Raises EnvelopeError naming why no signature verified.
+    """
+    message = pae(envelope.payload_type, envelope.payload)
+    for signature in envelope.signatures:
+        for trusted in keys:
+            if signature_verifies(trusted.key, signature.sig, message):
+                return Verified(envelope.payload_type, envelope.payload, signed_by=trusted.key_id)
+        keyless = certificate_keys and signature.certificate is not None
+        if keyless and signature_verifies(certificate_key(signature.certificate or b""), signature.sig, message):
+            return Verified(envelope.payload_type, envelope.payload, signed_by="certificate")
+    tried = f"{len(keys)} trusted key(s)" + (" and the signers' certificates" if certificate_keys else "")
+    raise EnvelopeError(f"no signature verifies under {tried}")
