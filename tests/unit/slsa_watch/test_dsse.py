@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -13,18 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from slsa_watch.dsse import EnvelopeError, load_key, pae, parse, verify
 
-VECTORS = Path(__file__).resolve().parents[3] / "../shared/testdata/slsa-verifier"
-VSA = VECTORS / "vsa/gke-gce-pre.bcid-vsa.jsonl"
-VSA_KEY = VECTORS / "vsa/vsa_signing_public_key.pem"
-BUNDLE = VECTORS / "gha_generic/binary-linux-amd64-push-v14.intoto.jsonl"
-CERT_ENVELOPE = VECTORS / "gha_generic/binary-linux-amd64-untrusted-builder.intoto.jsonl"
-
-
-@pytest.fixture(autouse=True)
-def vectors_present() -> None:
-    """Fail (never skip) when the shared test vectors are not beside the repository."""
-    if not VSA.exists():
-        pytest.fail(f"the slsa-verifier test vectors are missing: expected them in {VECTORS.resolve()}")
+from tests.unit.slsa_watch.vectors import BUNDLE, CERT_ENVELOPE, VSA, VSA_KEY
 
 
 def vsa_key():
