@@ -1,0 +1,97 @@
+"""The verdict on one submission: every check slsa-verifier makes, each failure named, and the SLSA level.
+
+Pure: the submitted envelope, artifact digest and repository and the tenant's trust policy in; a
+Verdict out. Nothing in the envelope is read before its signature verifies under the tenant's keys.
+Levels follow SLSA v1 Build levels: L1 provenance exists, L2 signed by a hosted build platform the
+tenant trusts, L3 that platform is trusted as hardened. Hermetic and pinned are the organisation's own
+checks, reported beside the level and never raising it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slsa_watch.dsse import EnvelopeError, TrustedKey, parse, verify
+from slsa_watch.provenance import Provenance, ProvenanceError, read, source
+
+IN_TOTO = "application/vnd.in-toto+json"
+
+
+@dataclass(frozen=True)
+class BuilderRule:
+    """A builder id the tenant trusts: exactly, or as a prefix where the policy says so."""
+
+    id: str
+    prefix: bool = False
+    hardened: bool = False
+
+    def matches(self, builder_id: str) -> bool:
+        """Whether `builder_id` is this trusted builder."""
+        return builder_id.startswith(self.id) if self.prefix else builder_id == self.id
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    """A tenant's trust policy as the verifier uses it."""
+
+    keys: tuple[TrustedKey, ...]
+    builders: tuple[BuilderRule, ...]
+    source_repositories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Verified only when every check passed; `failed` names each check that did not."""
+
+    verified: bool
+    failed: tuple[str, ...]
+    build_level: int
+    hermetic: bool = False
+    pinned: bool = False
+    provenance: Provenance | None = None
+    signed_by: str = ""
+
+
+def repo_name(uri: str) -> str:
+    """A repository in the one form we compare: host/owner/name, lower case."""
+    return source(uri)[0].lower()
+
+
+def judge(envelope: str | bytes, artifact_sha256: str, repo: str, policy: TrustPolicy) -> Verdict:
+    """Check one submission against the tenant's policy."""
+    try:
+        parsed = parse(envelope)
+    except EnvelopeError as exc:
+        return Verdict(False, (f"envelope: {exc}",), build_level=0)
+    try:
+        signed = verify(parsed, list(policy.keys))
+    except EnvelopeError as exc:  # nothing below is trusted: stop here
+        return Verdict(False, (f"signature: {exc}",), build_level=0)
+    if signed.payload_type != IN_TOTO:
+        return Verdict(False, (f"payload type: {signed.payload_type!r} is not {IN_TOTO}",), build_level=0)
+    try:
+        claim = read(signed.payload)
+    except ProvenanceError as exc:
+        return Verdict(False, (f"provenance: {exc}",), build_level=0)
+
+    failed = []
+    if claim.subject_with(artifact_sha256) is None:
+        failed.append(f"subject: no subject has sha256 {artifact_sha256}")
+    rule = next((r for r in policy.builders if r.matches(claim.builder_id)), None)
+    if rule is None:
+        failed.append(f"builder: {claim.builder_id or '(none)'} is not a builder the tenant trusts")
+    expected = {repo_name(r) for r in policy.source_repositories}
+    if repo_name(claim.source_repo) not in expected:
+        failed.append(f"source: {claim.source_repo or '(none)'} is not an expected source repository")
+    if repo_name(claim.source_repo) != repo_name(repo):
+        failed.append(f"source: the provenance names {claim.source_repo or '(none)'}, the submission {repo}")
+    level = 1 if rule is None else 3 if rule.hardened else 2
+    return Verdict(
+        verified=not failed,
+        failed=tuple(failed),
+        build_level=level,
+        hermetic=claim.hermetic,
+        pinned=claim.dependencies_pinned,
+        provenance=claim,
+        signed_by=signed.signed_by,
+    )

@@ -1,0 +1,101 @@
+"""Verdicts on signed submissions: every failed check named; levels apart from the organisation's checks."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from slsa_watch.dsse import load_key, pae
+from slsa_watch.verdict import BuilderRule, TrustPolicy, judge
+
+from tests.unit.slsa_watch.vectors import VSA, VSA_KEY
+
+KEY = ed25519.Ed25519PrivateKey.generate()
+PEM = KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+DIGEST = "c" * 64
+GENERATOR = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
+
+
+def envelope(*, builder=GENERATOR + "generator_generic_slsa3.yml@refs/tags/v2.1.0", digest=DIGEST,
+             repo="git+https://github.com/acme/robot@refs/tags/v1", complete=True, key=KEY) -> str:  # fmt: skip
+    statement = {
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://slsa.dev/provenance/v0.2",
+        "subject": [{"name": "robot", "digest": {"sha256": digest}}],
+        "predicate": {
+            "builder": {"id": builder},
+            "buildType": "https://github.com/slsa-framework/slsa-github-generator/generic@v1",
+            "invocation": {"configSource": {"uri": repo, "digest": {"sha1": "a" * 40}}},
+            "metadata": {"completeness": {"materials": complete, "environment": complete}},
+            "materials": [{"uri": repo, "digest": {"sha1": "a" * 40}}],
+        },
+    }
+    payload = json.dumps(statement).encode()
+    kind = "application/vnd.in-toto+json"
+    sig = key.sign(pae(kind, payload))
+    return json.dumps({"payloadType": kind, "payload": base64.b64encode(payload).decode(),
+                       "signatures": [{"keyid": "k", "sig": base64.b64encode(sig).decode()}]})  # fmt: skip
+
+
+def policy(*, hardened=True, prefix=True) -> TrustPolicy:
+    return TrustPolicy(
+        keys=(load_key("acme-release", PEM),),
+        builders=(BuilderRule(GENERATOR, prefix=prefix, hardened=hardened),),
+        source_repositories=("github.com/acme/robot",),
+    )
+
+
+def test_a_good_submission_is_verified_at_l3_under_a_hardened_builder():
+    verdict = judge(envelope(), DIGEST, "github.com/acme/robot", policy())
+    assert verdict.verified and verdict.failed == () and verdict.build_level == 3
+    assert verdict.hermetic and verdict.pinned and verdict.signed_by == "acme-release"
+
+
+def test_a_trusted_but_not_hardened_builder_gives_l2_even_when_the_build_is_hermetic():
+    verdict = judge(envelope(complete=True), DIGEST, "github.com/acme/robot", policy(hardened=False))
+    assert verdict.verified and verdict.build_level == 2 and verdict.hermetic  # never "L3 because hermetic"
+
+
+def test_a_rejection_names_every_failed_check():
+    verdict = judge(
+        envelope(
+            builder="https://github.com/asraa/slsa-github-generator/x.yml@v1", repo="git+https://github.com/evil/fork"
+        ),
+        "d" * 64,
+        "github.com/acme/robot",
+        policy(),
+    )
+    assert not verdict.verified and verdict.build_level == 1
+    kinds = [f.split(":")[0] for f in verdict.failed]
+    assert kinds == ["subject", "builder", "source", "source"]
+
+
+def test_exact_builder_rules_do_not_match_other_tags():
+    exact = TrustPolicy(
+        keys=(load_key("k", PEM),),
+        builders=(BuilderRule(GENERATOR + "generator_generic_slsa3.yml@refs/tags/v2.1.0"),),
+        source_repositories=("github.com/acme/robot",),
+    )
+    assert judge(envelope(), DIGEST, "github.com/acme/robot", exact).verified
+    other_tag = envelope(builder=GENERATOR + "generator_generic_slsa3.yml@refs/tags/v9.9.9")
+    assert not judge(other_tag, DIGEST, "github.com/acme/robot", exact).verified
+
+
+def test_nothing_is_read_before_the_signature_verifies():
+    stranger = ed25519.Ed25519PrivateKey.generate()
+    verdict = judge(envelope(key=stranger), DIGEST, "github.com/acme/robot", policy())
+    assert not verdict.verified and verdict.provenance is None and verdict.build_level == 0
+    assert verdict.failed == ("signature: no signature verifies under 1 trusted key(s)",)
+
+
+def test_a_signed_non_provenance_payload_is_refused_by_its_predicate_type():
+    vsa_policy = TrustPolicy(keys=(load_key("bcid", VSA_KEY.read_text()),), builders=(), source_repositories=())
+    verdict = judge(VSA.read_text(), DIGEST, "github.com/acme/robot", vsa_policy)
+    assert not verdict.verified and verdict.failed[0].startswith("provenance: predicateType")
+
+
+def test_garbage_is_refused_as_an_envelope():
+    verdict = judge(b"\xff\xfe not json", DIGEST, "github.com/acme/robot", policy())
+    assert not verdict.verified and verdict.failed[0].startswith("envelope: not JSON")
