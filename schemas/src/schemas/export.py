@@ -11,7 +11,7 @@ from schemas.billing import InvoiceIssued, UsageRecorded
 from schemas.envelope import CloudEvent
 from schemas.evidence import PackRequested
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
-from schemas.provenance import ProvenanceSubmitted
+from schemas.provenance import ProvenanceRejected, ProvenanceSubmitted, ProvenanceVerified
 from schemas.read_models import CohortMember, CohortView, TenantView
 from schemas.tenant import (
     TenantOnboarded,
@@ -34,6 +34,8 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     PackRequested,
     TrustPolicyUpdated,
     ProvenanceSubmitted,
+    ProvenanceVerified,
+    ProvenanceRejected,
     UsageRecorded,
     InvoiceIssued,
 )

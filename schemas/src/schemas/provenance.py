@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -30,3 +30,52 @@ class ProvenanceSubmitted(CloudEvent):
     TYPE: ClassVar[str] = "io.trustportal.provenance.submitted.v1"
     type: Literal["io.trustportal.provenance.submitted.v1"] = "io.trustportal.provenance.submitted.v1"
     data: ProvenanceSubmittedData
+
+
+class ProvenanceVerifiedData(Contract):
+    """A submission whose provenance passed every check of the tenant's trust policy."""
+
+    submission_id: str
+    repo: str
+    artifact_name: str
+    artifact_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    builder_id: str
+    source_repo: str
+    source_ref: str
+    build_level: int = Field(ge=1, le=3, description="SLSA v1 Build level.")
+    hermetic: bool = Field(description="The organisation's check: the build claims complete materials/environment.")
+    dependencies_pinned: bool = Field(description="The organisation's check: every resolved dependency has a digest.")
+    signed_by: str = Field(description="The tenant's key id that verified the signature.")
+    verified_at: UtcDatetime
+
+
+class ProvenanceVerified(CloudEvent):
+    """Provenance verified: signature, subject, builder and source all as the tenant's policy expects."""
+
+    TYPE: ClassVar[str] = "io.trustportal.provenance.verified.v1"
+    type: Literal["io.trustportal.provenance.verified.v1"] = "io.trustportal.provenance.verified.v1"
+    data: ProvenanceVerifiedData
+
+
+class ProvenanceRejectedData(Contract):
+    """A submission that failed; `reasons` names every failed check."""
+
+    submission_id: str
+    repo: str
+    artifact_name: str
+    artifact_sha256: str
+    reasons: tuple[str, ...] = Field(min_length=1)
+    build_level: int = Field(ge=0, le=3, description="What the provenance would reach (0: nothing was trusted).")
+    rejected_at: UtcDatetime
+
+
+class ProvenanceRejected(CloudEvent):
+    """Provenance rejected, with every reason."""
+
+    TYPE: ClassVar[str] = "io.trustportal.provenance.rejected.v1"
+    type: Literal["io.trustportal.provenance.rejected.v1"] = "io.trustportal.provenance.rejected.v1"
+    data: ProvenanceRejectedData
+
+
+ProvenanceVerdict = Annotated[ProvenanceVerified | ProvenanceRejected, Field(discriminator="type")]
+"""Any event on provenance.events.v1."""

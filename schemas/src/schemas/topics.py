@@ -8,6 +8,7 @@ AUDIT_EVENTS: Final = "audit.events.v1"
 POLICY_EVENTS: Final = "policy.events.v1"
 EVIDENCE_REQUESTS: Final = "evidence.requests.v1"
 PROVENANCE_SUBMITTED: Final = "provenance.submitted.v1"
+PROVENANCE_EVENTS: Final = "provenance.events.v1"
 BILLING_EVENTS: Final = "billing.events.v1"
 
 
