@@ -1,0 +1,85 @@
+"""SLSA watch's rules around the verdict: a tenant's policy from its event, a submission's outcome as a fact.
+
+Pure: events in, events out; the clock is passed in. A redelivered submission yields the same event id
+(derived from the submission's), so downstream deduplication holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schemas.policy import TrustPolicyUpdated
+from schemas.provenance import (
+    ProvenanceRejected,
+    ProvenanceRejectedData,
+    ProvenanceSubmitted,
+    ProvenanceVerified,
+    ProvenanceVerifiedData,
+)
+
+from slsa_watch.dsse import TrustedKey, load_key
+from slsa_watch.verdict import BuilderRule, TrustPolicy, Verdict, judge
+
+SOURCE = "/services/slsa-watch"
+NO_POLICY = TrustPolicy(keys=(), builders=(), source_repositories=())
+
+
+def policy_of(event: TrustPolicyUpdated) -> TrustPolicy:
+    """The verifier's view of a tenant's registered trust policy (keys that do not load are left out)."""
+    keys: list[TrustedKey] = []
+    for key in event.data.keys:
+        try:
+            keys.append(load_key(key.key_id, key.public_key_pem))
+        except ValueError:
+            continue  # the portal checks keys on registration; an unusable one verifies nothing
+    return TrustPolicy(
+        keys=tuple(keys),
+        builders=tuple(BuilderRule(b.id, prefix=b.prefix, hardened=b.hardened) for b in event.data.builders),
+        source_repositories=event.data.source_repositories,
+    )
+
+
+def decide(
+    submission: ProvenanceSubmitted, policy: TrustPolicy | None, now: datetime
+) -> ProvenanceVerified | ProvenanceRejected:
+    """The fact a submission becomes under the tenant's policy (no policy registered: rejected, saying so)."""
+    d = submission.data
+    if policy is None:
+        verdict = Verdict(False, ("policy: the tenant has registered no trust policy",), build_level=0)
+    else:
+        verdict = judge(d.envelope, d.artifact_sha256, d.repo, policy)
+    common = {"tenantid": submission.tenantid, "time": now, "caused_by": submission.id, "source": SOURCE}
+    subject = f"/tenants/{submission.tenantid}/provenance/{d.submission_id}"
+    if verdict.verified and verdict.provenance is not None:
+        p = verdict.provenance
+        return ProvenanceVerified.create(
+            data=ProvenanceVerifiedData(
+                submission_id=d.submission_id,
+                repo=d.repo,
+                artifact_name=d.artifact_name,
+                artifact_sha256=d.artifact_sha256,
+                builder_id=p.builder_id,
+                source_repo=p.source_repo,
+                source_ref=p.source_ref,
+                build_level=verdict.build_level,
+                hermetic=verdict.hermetic,
+                dependencies_pinned=verdict.pinned,
+                signed_by=verdict.signed_by,
+                verified_at=now,
+            ),
+            subject=subject,
+            **common,
+        )
+    return ProvenanceRejected.create(
+        data=ProvenanceRejectedData(
+            submission_id=d.submission_id,
+            repo=d.repo,
+            artifact_name=d.artifact_name,
+            artifact_sha256=d.artifact_sha256,
+            reasons=verdict.failed,
+            build_level=verdict.build_level,
+            rejected_at=now,
+        ),
+        subject=subject,
+        **common,
+    )
