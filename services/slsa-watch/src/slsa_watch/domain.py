@@ -48,8 +48,8 @@ def decide(
         verdict = Verdict(False, ("policy: the tenant has registered no trust policy",), build_level=0)
     else:
         verdict = judge(d.envelope, d.artifact_sha256, d.repo, policy)
-    common = {"tenantid": submission.tenantid, "time": now, "caused_by": submission.id, "source": SOURCE}
-    subject = f"/tenants/{submission.tenantid}/provenance/{d.submission_id}"
+    tenant, cause = submission.tenantid, submission.id
+    subject = f"/tenants/{tenant}/provenance/{d.submission_id}"
     if verdict.verified and verdict.provenance is not None:
         p = verdict.provenance
         return ProvenanceVerified.create(
@@ -68,7 +68,10 @@ def decide(
                 verified_at=now,
             ),
             subject=subject,
-            **common,
+            source=SOURCE,
+            tenantid=tenant,
+            time=now,
+            caused_by=cause,
         )
     return ProvenanceRejected.create(
         data=ProvenanceRejectedData(
@@ -81,5 +84,8 @@ def decide(
             rejected_at=now,
         ),
         subject=subject,
-        **common,
+        source=SOURCE,
+        tenantid=tenant,
+        time=now,
+        caused_by=cause,
     )
