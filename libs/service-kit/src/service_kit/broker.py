@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -216,3 +217,36 @@ async def ensure_topics(bootstrap: str, names: list[str], *, partitions: int = 3
                     raise
     finally:
         await admin.close()
+
+
+async def try_start(broker: KafkaBroker, bootstrap: str, *, timeout_s: float = 10.0) -> bool:
+    """One attempt to start `broker`, made only once a bootstrap server accepts connections.
+
+    The reachability check comes first because an aiokafka producer whose start fails is never
+    closed; a failed attempt stops what did start, so the caller may simply try again later.
+    """
+    try:
+        await reachable(bootstrap, timeout_s=2.0)
+        await asyncio.wait_for(broker.start(), timeout_s)
+    except Exception as exc:
+        log.warning("kafka unavailable", error=f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(Exception):
+            await broker.stop()
+        return False
+    return True
+
+
+async def reachable(bootstrap: str, timeout_s: float) -> None:
+    """Raise OSError unless one of the bootstrap servers accepts a TCP connection."""
+    errors = []
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host.strip("[]"), int(port)), timeout_s)
+        except (OSError, TimeoutError) as exc:
+            errors.append(f"{server}: {exc or type(exc).__name__}")
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise OSError("; ".join(errors))

@@ -24,7 +24,7 @@ from schemas.audit import AccessDecided
 from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import MAX_ENVELOPE_BYTES
-from service_kit.broker import ensure_topics, publish_event, raw_batch_decoder
+from service_kit.broker import ensure_topics, publish_event, raw_batch_decoder, try_start
 from service_kit.health import readiness
 from service_kit.logging import get_logger
 from service_kit.tracing import build_tracer_provider
@@ -85,15 +85,13 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await prepare(portal, dev_users)
-        if await start_broker(portal):
+        background = [asyncio.create_task(portal.meter_forever()), asyncio.create_task(portal.share_limits_forever())]
+        if await try_start(portal.broker, portal.settings.kafka_bootstrap):
             await publish_bundle(portal)
-            connecting = asyncio.create_task(asyncio.sleep(0))
-        else:
-            connecting = asyncio.create_task(connect(portal))
-        metering = asyncio.create_task(portal.meter_forever())
-        sharing = asyncio.create_task(portal.share_limits_forever())
+        else:  # serve meanwhile: audited requests answer 503 until Kafka is back
+            background.append(asyncio.create_task(connect(portal)))
         yield
-        for task in (connecting, metering, sharing):
+        for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -202,42 +200,10 @@ async def connect(portal: Portal, retry_s: float = 2.0) -> None:
     Meanwhile writes and audited reads answer 503.
     """
     while True:
-        if await start_broker(portal):
+        if await try_start(portal.broker, portal.settings.kafka_bootstrap):
             break
         await asyncio.sleep(retry_s)
     await publish_bundle(portal)
-
-
-async def start_broker(portal: Portal) -> bool:
-    """One attempt to start the broker, once a bootstrap server accepts connections.
-
-    The reachability check comes first because a producer whose start fails is never closed.
-    """
-    try:
-        await reachable(portal.settings.kafka_bootstrap, timeout_s=2.0)
-        await asyncio.wait_for(portal.broker.start(), 10.0)
-    except Exception as exc:
-        log.warning("kafka unavailable; retrying", error=f"{type(exc).__name__}: {exc}")
-        with contextlib.suppress(Exception):
-            await portal.broker.stop()
-        return False
-    return True
-
-
-async def reachable(bootstrap: str, timeout_s: float) -> None:
-    """Raise OSError unless one of the bootstrap servers accepts a TCP connection."""
-    errors = []
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host.strip("[]"), int(port)), timeout_s)
-        except (OSError, TimeoutError) as exc:
-            errors.append(f"{server}: {exc or type(exc).__name__}")
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise OSError("; ".join(errors))
 
 
 async def publish_bundle(portal: Portal) -> None:
