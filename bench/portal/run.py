@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from portal_api.policy import PolicyBundle, PolicyEngine
 from portal_api.settings import PortalSettings
 from pymongo import MongoClient
-from service_kit.launcher import ServiceProcess, env_for
+from service_kit.launcher import ServiceProcess, env_for, free_port
 
 sys.path.insert(0, str(Path(__file__).parent))
 import load
@@ -46,12 +45,6 @@ TARGET_P99_MS = 50.0
 TARGET_RATE = 300
 TARGET_RATIO = 0.25
 ISSUER, AUDIENCE = "https://id.bench", "trust-portal"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], q: float) -> float:

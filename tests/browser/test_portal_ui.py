@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/screenshots/ (kept by CI as artifacts).
 from __future__ import annotations
 
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from portal_api.settings import PortalSettings
 from pymongo import MongoClient
-from service_kit.launcher import ServiceProcess, env_for
+from service_kit.launcher import ServiceProcess, env_for, free_port
 
 from tests.integration.conftest import KAFKA, MONGO
 
@@ -34,12 +33,6 @@ FLAGS = [
 ]
 NOW = datetime.now(UTC)
 AXE = Path(__file__).parent / "node_modules/axe-core/axe.min.js"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(db) -> None:

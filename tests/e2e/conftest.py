@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -10,17 +9,11 @@ from pathlib import Path
 
 import pytest
 from onboarding.settings import OnboardingSettings
-from service_kit.launcher import ServiceProcess, env_for
+from service_kit.launcher import ServiceProcess, env_for, free_port
 
 from tests.integration.conftest import mongo, real_stack, receiver, settings  # noqa: F401 - shared fixtures
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def service_env(cfg: OnboardingSettings, **extra: str) -> dict[str, str]:

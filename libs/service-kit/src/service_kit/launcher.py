@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,13 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now (for a child service to take)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class ServiceNotReadyError(RuntimeError):
