@@ -45,36 +45,28 @@ def decide(
     """The fact a submission becomes under the tenant's policy (no policy registered: rejected, saying so)."""
     d = submission.data
     if policy is None:
-        verdict = Verdict(False, ("policy: the tenant has registered no trust policy",), build_level=0)
+        verdict = Verdict(("policy: the tenant has registered no trust policy",), build_level=0)
     else:
         verdict = judge(d.envelope, d.artifact_sha256, d.repo, policy)
-    tenant, cause = submission.tenantid, submission.id
-    subject = f"/tenants/{tenant}/provenance/{d.submission_id}"
+    fact: ProvenanceVerifiedData | ProvenanceRejectedData
     if verdict.verified and verdict.provenance is not None:
         p = verdict.provenance
-        return ProvenanceVerified.create(
-            data=ProvenanceVerifiedData(
-                submission_id=d.submission_id,
-                repo=d.repo,
-                artifact_name=d.artifact_name,
-                artifact_sha256=d.artifact_sha256,
-                builder_id=p.builder_id,
-                source_repo=p.source_repo,
-                source_ref=p.source_ref,
-                build_level=verdict.build_level,
-                hermetic=verdict.hermetic,
-                dependencies_pinned=verdict.pinned,
-                signed_by=verdict.signed_by,
-                verified_at=now,
-            ),
-            subject=subject,
-            source=SOURCE,
-            tenantid=tenant,
-            time=now,
-            caused_by=cause,
+        fact = ProvenanceVerifiedData(
+            submission_id=d.submission_id,
+            repo=d.repo,
+            artifact_name=d.artifact_name,
+            artifact_sha256=d.artifact_sha256,
+            builder_id=p.builder_id,
+            source_repo=p.source_repo,
+            source_ref=p.source_ref,
+            build_level=verdict.build_level,
+            hermetic=verdict.hermetic,
+            dependencies_pinned=verdict.pinned,
+            signed_by=verdict.signed_by,
+            verified_at=now,
         )
-    return ProvenanceRejected.create(
-        data=ProvenanceRejectedData(
+    else:
+        fact = ProvenanceRejectedData(
             submission_id=d.submission_id,
             repo=d.repo,
             artifact_name=d.artifact_name,
@@ -82,10 +74,13 @@ def decide(
             reasons=verdict.failed,
             build_level=verdict.build_level,
             rejected_at=now,
-        ),
-        subject=subject,
+        )
+    kind = ProvenanceVerified if isinstance(fact, ProvenanceVerifiedData) else ProvenanceRejected
+    return kind.create(
+        data=fact,
+        subject=f"/tenants/{submission.tenantid}/provenance/{d.submission_id}",
         source=SOURCE,
-        tenantid=tenant,
+        tenantid=submission.tenantid,
         time=now,
-        caused_by=cause,
+        caused_by=submission.id,
     )

@@ -72,14 +72,21 @@ def b64decode(text: str, what: str) -> bytes:
         raise EnvelopeError(f"{what} is not valid base64") from None
 
 
-def parse(document: str | bytes) -> Envelope:
-    """An envelope from JSON: a bare DSSE envelope, or a Sigstore bundle's `dsseEnvelope` (its certificate kept)."""
+def json_object(document: str | bytes, error: type[ValueError], what: str = "") -> dict[str, Any]:
+    """`document` as a JSON object, or `error` saying (of `what`) why it is not one."""
+    prefix = f"{what} is " if what else ""
     try:
         data = json.loads(document)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise EnvelopeError(f"not JSON: {exc}") from None
+        raise error(f"{prefix}not JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise EnvelopeError("not a JSON object")
+        raise error(f"{prefix}not a JSON object")
+    return data
+
+
+def parse(document: str | bytes) -> Envelope:
+    """An envelope from JSON: a bare DSSE envelope, or a Sigstore bundle's `dsseEnvelope` (its certificate kept)."""
+    data = json_object(document, EnvelopeError)
     certificate = None
     if "dsseEnvelope" in data:  # Sigstore bundle v0.1-v0.3
         certificate = bundle_certificate(data.get("verificationMaterial"))

@@ -6,10 +6,11 @@ on a payload whose signature verified (dsse.verify).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from slsa_watch.dsse import json_object
 
 STATEMENTS = ("https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1")
 PROVENANCE_V02 = "https://slsa.dev/provenance/v0.2"
@@ -88,12 +89,7 @@ def digests(entries: Any, where: str) -> tuple[tuple[str, dict[str, str]], ...]:
 
 def read(payload: bytes) -> Provenance:
     """The provenance a verified in-toto payload claims."""
-    try:
-        statement = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProvenanceError(f"the payload is not JSON: {exc}") from None
-    if not isinstance(statement, dict):
-        raise ProvenanceError("the payload is not a JSON object")
+    statement = json_object(payload, ProvenanceError, "the payload")
     kind = statement.get("_type")
     if kind not in STATEMENTS:
         raise ProvenanceError(f"_type {kind!r} is not an in-toto Statement v0.1 or v1")

@@ -43,13 +43,17 @@ class TrustPolicy:
 class Verdict:
     """Verified only when every check passed; `failed` names each check that did not."""
 
-    verified: bool
     failed: tuple[str, ...]
     build_level: int
     hermetic: bool = False
     pinned: bool = False
     provenance: Provenance | None = None
     signed_by: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """No check failed."""
+        return not self.failed
 
 
 def repo_name(uri: str) -> str:
@@ -62,17 +66,17 @@ def judge(envelope: str | bytes, artifact_sha256: str, repo: str, policy: TrustP
     try:
         parsed = parse(envelope)
     except EnvelopeError as exc:
-        return Verdict(False, (f"envelope: {exc}",), build_level=0)
+        return Verdict((f"envelope: {exc}",), build_level=0)
     try:
         signed = verify(parsed, list(policy.keys))
     except EnvelopeError as exc:  # nothing below is trusted: stop here
-        return Verdict(False, (f"signature: {exc}",), build_level=0)
+        return Verdict((f"signature: {exc}",), build_level=0)
     if signed.payload_type != IN_TOTO:
-        return Verdict(False, (f"payload type: {signed.payload_type!r} is not {IN_TOTO}",), build_level=0)
+        return Verdict((f"payload type: {signed.payload_type!r} is not {IN_TOTO}",), build_level=0)
     try:
         claim = read(signed.payload)
     except ProvenanceError as exc:
-        return Verdict(False, (f"provenance: {exc}",), build_level=0)
+        return Verdict((f"provenance: {exc}",), build_level=0)
 
     failed = []
     if claim.subject_with(artifact_sha256) is None:
@@ -87,7 +91,6 @@ def judge(envelope: str | bytes, artifact_sha256: str, repo: str, policy: TrustP
         failed.append(f"source: the provenance names {claim.source_repo or '(none)'}, the submission {repo}")
     level = 1 if rule is None else 3 if rule.hardened else 2
     return Verdict(
-        verified=not failed,
         failed=tuple(failed),
         build_level=level,
         hermetic=claim.hermetic,
