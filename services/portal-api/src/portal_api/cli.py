@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -75,8 +76,6 @@ def invoice_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Issue every onboarded tenant's invoice for a period (InvoiceIssued); a rerun issues nothing twice."""
-    import re
-
     now = datetime.now(UTC)
     if last_month == (period is not None):
         raise typer.BadParameter("give either --period YYYY-MM or --last-month", param_hint="--period")

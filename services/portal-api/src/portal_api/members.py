@@ -20,7 +20,6 @@ from portal_api.authorization import Subject
 
 TenantRole = Literal["admin", "engineer", "auditor", "finance", "viewer"]
 PlatformRole = Literal["platform-admin", "executive"]
-TENANT_ROLES: tuple[TenantRole, ...] = ("admin", "engineer", "auditor", "finance", "viewer")
 TENANT_PATTERN = r"^[a-z][a-z0-9-]{2,39}$"
 
 
