@@ -19,6 +19,7 @@ from portal_api.app import build_app
 from portal_api.billing import invoice_id, load_plans
 from portal_api.cli import issue_invoices
 from pymongo import MongoClient
+from schemas.provenance import MAX_ENVELOPE_BYTES
 
 from schemas import topics
 from tests.integration.conftest import MONGO
@@ -243,10 +244,10 @@ def test_one_trace_runs_from_an_http_write_through_the_kafka_publish_into_the_co
 def test_an_oversized_request_is_refused_with_413_before_it_is_read(portal, issuer):
     eng = issuer.bearer("eli", {"acme": ["engineer"]})
     huge = {"repo": "github.com/acme/robot", "artifact_name": "x", "artifact_sha256": DIGEST,
-            "envelope": {**ENVELOPE, "payload": "A" * (5 * 1024 * 1024)}}  # fmt: skip
+            "envelope": {**ENVELOPE, "payload": "A" * (50 * 1024 * 1024)}}  # fmt: skip
     answer = portal.post("/api/v1/tenants/acme/provenance", json=huge, headers=eng)
     assert answer.status_code == 413
-    big_envelope = {**ENVELOPE, "payload": "A" * (4 * 1024 * 1024)}  # under the body limit, over the envelope's
+    big_envelope = {**ENVELOPE, "payload": "A" * (MAX_ENVELOPE_BYTES + 1)}  # under the body limit, over the envelope's
     answer = portal.post(
         "/api/v1/tenants/acme/provenance",
         json={
@@ -258,3 +259,4 @@ def test_an_oversized_request_is_refused_with_413_before_it_is_read(portal, issu
         headers=eng,
     )
     assert answer.status_code == 422 and "larger than" in answer.text
+    assert answer.status_code == 422 and f"{MAX_ENVELOPE_BYTES} bytes" in answer.text

@@ -12,7 +12,7 @@ from schemas.envelope import CloudEvent
 from schemas.evidence import PackRequested
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
 from schemas.provenance import ProvenanceRejected, ProvenanceSubmitted, ProvenanceVerified
-from schemas.read_models import CohortMember, CohortView, TenantView
+from schemas.read_models import CohortMember, CohortView, SlsaAdoption, SlsaRepoStatus, TenantView
 from schemas.tenant import (
     TenantOnboarded,
     TenantProvisioned,
@@ -39,7 +39,7 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     UsageRecorded,
     InvoiceIssued,
 )
-READ_MODELS = (TenantView, CohortMember, CohortView)
+READ_MODELS = (TenantView, CohortMember, CohortView, SlsaRepoStatus, SlsaAdoption)
 
 
 def documents() -> dict[str, str]:

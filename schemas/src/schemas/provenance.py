@@ -8,8 +8,14 @@ from pydantic import Field
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
 
-MAX_ENVELOPE_BYTES = 4 * 1024 * 1024
-"""Largest DSSE envelope the portal accepts (bytes of its JSON); slsa-watch enforces its own bound too."""
+MAX_ENVELOPE_BYTES = 768 * 1024
+"""Largest DSSE envelope accepted (bytes of its JSON): the portal refuses more, slsa-watch rejects more.
+
+Below Kafka's default 1 MiB record limit with room for the CloudEvent around it; real provenance is
+a few kilobytes (a release with thousands of subjects stays well under this)."""
+
+VERDICT_ID_KIND = "io.trustportal.provenance.verdict.v1"
+"""Both verdict types take their id from (submission event id, this): one verdict id per submission."""
 
 
 class ProvenanceSubmittedData(Contract):
@@ -19,7 +25,10 @@ class ProvenanceSubmittedData(Contract):
     repo: str = Field(min_length=1, max_length=300, description="Source repository, e.g. github.com/acme/robot.")
     artifact_name: str = Field(min_length=1, max_length=300)
     artifact_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    envelope: str = Field(min_length=2, max_length=MAX_ENVELOPE_BYTES, description="The DSSE envelope, as JSON.")
+    envelope: str = Field(
+        min_length=2,
+        description="The DSSE envelope, as JSON (over MAX_ENVELOPE_BYTES: rejected, saying so).",
+    )
     submitted_by: str
     submitted_at: UtcDatetime
 
@@ -46,6 +55,7 @@ class ProvenanceVerifiedData(Contract):
     hermetic: bool = Field(description="The organisation's check: the build claims complete materials/environment.")
     dependencies_pinned: bool = Field(description="The organisation's check: every resolved dependency has a digest.")
     signed_by: str = Field(description="The tenant's key id that verified the signature.")
+    policy_id: str = Field(description="The tenant's trust policy that judged it.")
     verified_at: UtcDatetime
 
 
@@ -66,6 +76,7 @@ class ProvenanceRejectedData(Contract):
     artifact_sha256: str
     reasons: tuple[str, ...] = Field(min_length=1)
     build_level: int = Field(ge=0, le=3, description="What the provenance would reach (0: nothing was trusted).")
+    policy_id: str | None = Field(default=None, description="The tenant's trust policy that judged it (none: null).")
     rejected_at: UtcDatetime
 
 

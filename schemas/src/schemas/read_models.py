@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
 from schemas.envelope import Contract, UtcDatetime
+from schemas.provenance import ProvenanceVerdict, ProvenanceVerified
 
 
 class TenantState(StrEnum):
@@ -150,3 +152,96 @@ class CohortView(Contract):
             "ttfv_p95_s": self.ttfv_percentile(0.95),
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }
+
+
+class SlsaRepoStatus(Contract):
+    """One repository's row of a tenant's SLSA map, folded from its verdicts (key: `<tenant>/<repo>`).
+
+    The level, checks, builder and artifact are those of the newest verified provenance; the latest
+    outcome (verified or rejected, with the reasons) is shown beside them, so a failed release is
+    visible without erasing what the repository last proved. Folding is by verdict time, so
+    redelivered or reordered verdicts change nothing.
+    """
+
+    tenant: str
+    repo: str
+    build_level: int = Field(
+        default=0, ge=0, le=3, description="SLSA Build level of the newest verified provenance (0: none)."
+    )
+    hermetic: bool = False
+    pinned: bool = False
+    builder_id: str = ""
+    last_artifact_sha256: str = ""
+    last_verified_at: UtcDatetime | None = None
+    last_outcome: Literal["verified", "rejected"]
+    last_reasons: tuple[str, ...] = ()
+    updated_at: UtcDatetime
+    last_event_id: str = ""
+
+    @staticmethod
+    def key(tenant: str, repo: str) -> str:
+        """The document key of a tenant's repository."""
+        return f"{tenant}/{repo}"
+
+    @property
+    def at_l3(self) -> bool:
+        """Counts towards L3 adoption: the newest provenance verified, at Build L3."""
+        return self.last_outcome == "verified" and self.build_level == 3
+
+    @classmethod
+    def folded(cls, current: SlsaRepoStatus | None, verdict: ProvenanceVerdict) -> SlsaRepoStatus | None:
+        """The row after `verdict`, or None when it changes nothing (older than the row, or already applied)."""
+        if current is not None and (verdict.time <= current.updated_at or verdict.id == current.last_event_id):
+            return None
+        d = verdict.data
+        if isinstance(verdict, ProvenanceVerified):
+            v = verdict.data
+            return cls(
+                tenant=verdict.tenantid,
+                repo=d.repo,
+                build_level=v.build_level,
+                hermetic=v.hermetic,
+                pinned=v.dependencies_pinned,
+                builder_id=v.builder_id,
+                last_artifact_sha256=v.artifact_sha256,
+                last_verified_at=v.verified_at,
+                last_outcome="verified",
+                updated_at=verdict.time,
+                last_event_id=verdict.id,
+            )
+        base = current or cls(tenant=verdict.tenantid, repo=d.repo, last_outcome="rejected", updated_at=verdict.time)
+        return base.model_copy(
+            update={
+                "last_outcome": "rejected",
+                "last_reasons": verdict.data.reasons,
+                "updated_at": verdict.time,
+                "last_event_id": verdict.id,
+            }
+        )
+
+
+class SlsaAdoption(Contract):
+    """Organisation-wide SLSA adoption: repositories at Build L3 against the target."""
+
+    repos: int
+    at_l3: int
+    target_l3: int
+    by_level: dict[str, int] = Field(description="Newest verified level -> repositories ('0': none verified yet).")
+    rejected_last: int = Field(description="Repositories whose latest submission was rejected.")
+
+    @property
+    def met(self) -> bool:
+        """At least the target number of repositories at L3."""
+        return self.at_l3 >= self.target_l3
+
+    @classmethod
+    def of(cls, rows: list[SlsaRepoStatus], target_l3: int) -> SlsaAdoption:
+        """Adoption across every tenant's repositories."""
+        by_level = {str(level): sum(1 for r in rows if r.build_level == level) for level in range(4)}
+        return cls(
+            repos=len(rows),
+            at_l3=sum(1 for r in rows if r.at_l3),
+            target_l3=target_l3,
+            by_level=by_level,
+            rejected_last=sum(1 for r in rows if r.last_outcome == "rejected"),
+        )

@@ -7,6 +7,7 @@ import json
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from schemas.provenance import MAX_ENVELOPE_BYTES
 from slsa_watch.dsse import load_key, pae
 from slsa_watch.verdict import BuilderRule, TrustPolicy, judge
 
@@ -99,3 +100,11 @@ def test_a_signed_non_provenance_payload_is_refused_by_its_predicate_type():
 def test_garbage_is_refused_as_an_envelope():
     verdict = judge(b"\xff\xfe not json", DIGEST, "github.com/acme/robot", policy())
     assert not verdict.verified and verdict.failed[0].startswith("envelope: not JSON")
+
+
+def test_a_50_mb_envelope_is_rejected_by_size_before_it_is_parsed():
+    huge = json.dumps({"payloadType": "application/vnd.in-toto+json", "payload": "A" * (50 * 1024 * 1024),
+                       "signatures": []})  # fmt: skip
+    verdict = judge(huge, DIGEST, "github.com/acme/robot", policy())
+    assert not verdict.verified and verdict.build_level == 0
+    assert verdict.failed == (f"envelope: {len(huge):,} bytes, over the limit of {MAX_ENVELOPE_BYTES:,}",)

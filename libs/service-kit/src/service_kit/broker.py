@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +192,11 @@ async def publish_event(broker: KafkaBroker, event: CloudEvent, *, topic: str) -
         key=event.tenantid.encode(),
         headers={"content-type": CONTENT_TYPE, "ce-type": event.type, "ce-id": event.id},
     )
+
+
+async def publish_events(broker: KafkaBroker, events: Sequence[CloudEvent], *, topic: str) -> None:
+    """Publish many events at once: the producer batches them, and this returns when every one is acknowledged."""
+    await asyncio.gather(*(publish_event(broker, event, topic=topic) for event in events))
 
 
 async def ensure_topics(bootstrap: str, names: list[str], *, partitions: int = 3) -> None:

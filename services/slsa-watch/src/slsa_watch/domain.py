@@ -1,15 +1,17 @@
 """SLSA watch's rules around the verdict: a tenant's policy from its event, a submission's outcome as a fact.
 
 Pure: events in, events out; the clock is passed in. A redelivered submission yields the same event id
-(derived from the submission's), so downstream deduplication holds.
+(derived from the submission's, the same for either verdict type), so downstream deduplication holds.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from schemas.envelope import derived_id
 from schemas.policy import TrustPolicyUpdated
 from schemas.provenance import (
+    VERDICT_ID_KIND,
     ProvenanceRejected,
     ProvenanceRejectedData,
     ProvenanceSubmitted,
@@ -36,6 +38,7 @@ def policy_of(event: TrustPolicyUpdated) -> TrustPolicy:
         keys=tuple(keys),
         builders=tuple(BuilderRule(b.id, prefix=b.prefix, hardened=b.hardened) for b in event.data.builders),
         source_repositories=event.data.source_repositories,
+        policy_id=event.data.policy_id,
     )
 
 
@@ -63,6 +66,7 @@ def decide(
             hermetic=verdict.hermetic,
             dependencies_pinned=verdict.pinned,
             signed_by=verdict.signed_by,
+            policy_id=policy.policy_id if policy else "",
             verified_at=now,
         )
     else:
@@ -73,6 +77,7 @@ def decide(
             artifact_sha256=d.artifact_sha256,
             reasons=verdict.failed,
             build_level=verdict.build_level,
+            policy_id=policy.policy_id if policy else None,
             rejected_at=now,
         )
     kind = ProvenanceVerified if isinstance(fact, ProvenanceVerifiedData) else ProvenanceRejected
@@ -82,5 +87,5 @@ def decide(
         source=SOURCE,
         tenantid=submission.tenantid,
         time=now,
-        caused_by=submission.id,
+        id=derived_id(submission.id, VERDICT_ID_KIND),
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.provenance import MAX_ENVELOPE_BYTES
+
 from slsa_watch.dsse import EnvelopeError, TrustedKey, parse, verify
 from slsa_watch.provenance import Provenance, ProvenanceError, read, source
 
@@ -37,6 +39,7 @@ class TrustPolicy:
     keys: tuple[TrustedKey, ...]
     builders: tuple[BuilderRule, ...]
     source_repositories: tuple[str, ...]
+    policy_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ def repo_name(uri: str) -> str:
 
 def judge(envelope: str | bytes, artifact_sha256: str, repo: str, policy: TrustPolicy) -> Verdict:
     """Check one submission against the tenant's policy."""
+    size = len(envelope.encode() if isinstance(envelope, str) else envelope)
+    if size > MAX_ENVELOPE_BYTES:
+        return Verdict((f"envelope: {size:,} bytes, over the limit of {MAX_ENVELOPE_BYTES:,}",), build_level=0)
     try:
         parsed = parse(envelope)
     except EnvelopeError as exc:

@@ -1,0 +1,171 @@
+"""Composition root of SLSA watch: build_app() wires settings to adapters; nothing runs at import."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker, KafkaMessage
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+from pydantic import TypeAdapter, ValidationError
+from pymongo import AsyncMongoClient
+from schemas.policy import PolicyFact, TrustPolicyUpdated
+from schemas.provenance import ProvenanceVerdict
+from schemas.read_models import SlsaAdoption, SlsaRepoStatus
+from service_kit.broker import build_broker, ensure_topics, publish_events, raw_batch_decoder
+from service_kit.health import health_routes
+from service_kit.logging import configure_logging, get_logger
+from service_kit.mongo import Doc, ProjectionStore, build_mongo
+from service_kit.tracing import build_tracer_provider
+
+from schemas import topics
+from slsa_watch import handlers
+from slsa_watch.metrics import SlsaMetrics
+from slsa_watch.policies import PolicyBook, StoredPolicy
+from slsa_watch.settings import SlsaWatchSettings
+
+log = get_logger(__name__)
+VERDICT = TypeAdapter[ProvenanceVerdict](ProvenanceVerdict)
+
+
+@dataclass
+class SlsaWatch:
+    """The running parts of the service, for main() and for tests."""
+
+    settings: SlsaWatchSettings
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[Doc]
+    deps: handlers.Deps
+    registry: CollectorRegistry
+
+    async def prepare(self) -> None:
+        """Create topics (idempotent)."""
+        s = self.settings
+        names = [topics.PROVENANCE_SUBMITTED, topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS]
+        await ensure_topics(s.kafka_bootstrap, [s.topic(n) for n in names])
+
+    async def start(self) -> None:
+        """Prepare and start consuming."""
+        await self.prepare()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """Stop consuming (finishing the batch in hand) and close clients."""
+        await self.broker.stop()
+        await self.mongo.close()
+
+    async def adoption(self) -> SlsaAdoption:
+        """Organisation-wide adoption, from the SLSA map."""
+        rows = await self.deps.repos.find({})
+        return SlsaAdoption.of(rows, self.settings.target_l3_repos)
+
+    def asgi(self) -> AsgiFastStream:
+        """The process's ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
+        return AsgiFastStream(
+            self.broker,
+            logger=logging.getLogger(f"{self.settings.service_name}.app"),
+            asgi_routes=health_routes(self.broker, self.mongo, self.registry),
+            on_startup=[self.prepare],
+        )
+
+
+def build_app(
+    settings: SlsaWatchSettings | None = None,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    clock: Any = None,
+) -> SlsaWatch:
+    """Wire the service from settings; tests pass their own settings, tracer provider and clock."""
+    settings = settings or SlsaWatchSettings()
+    tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
+    registry = CollectorRegistry()
+    broker, dead_letters = build_broker(
+        settings, group=settings.group_id, tracer_provider=tracer_provider, registry=registry
+    )
+    mongo = build_mongo(settings)
+    db = mongo[settings.mongo_db]
+    verdicts_topic = settings.topic(topics.PROVENANCE_EVENTS)
+
+    async def publish(verdicts: Sequence[ProvenanceVerdict]) -> None:
+        await publish_events(broker, verdicts, topic=verdicts_topic)
+
+    metrics = SlsaMetrics(registry)
+    deps = handlers.Deps(
+        policies=PolicyBook(ProjectionStore(db["slsa_policies"], StoredPolicy), settings.policy_cache_s),
+        repos=ProjectionStore(db["slsa_repos"], SlsaRepoStatus),
+        publish=publish,
+        dead_letter=dead_letters.send_record,
+        metrics=metrics,
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
+    service = SlsaWatch(settings, broker, mongo, deps, registry)
+
+    # Declared for the AsyncAPI document; verdicts go out through publish_events (CloudEvents headers).
+    broker.publisher(verdicts_topic, title="slsa-watch:provenance.events.v1", schema=ProvenanceVerdict)
+
+    @broker.subscriber(
+        settings.topic(topics.PROVENANCE_SUBMITTED),
+        group_id=settings.group_id,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=settings.batch_max_records,
+        decoder=raw_batch_decoder,
+        title="slsa-watch:provenance.submitted.v1",
+        description="Verifies each submission against its tenant's trust policy; one verdict per submission.",
+    )
+    async def on_submissions(bodies: list[bytes], message: KafkaMessage) -> None:
+        await handlers.verify_batch(bodies, message.raw_message, deps)
+
+    @broker.subscriber(
+        settings.topic(topics.POLICY_EVENTS),
+        group_id=settings.policy_group_id,
+        auto_offset_reset="earliest",
+        title="slsa-watch-policies:policy.events.v1",
+        description="Keeps each tenant's trust policy in force (the newest update wins).",
+    )
+    async def on_policy(event: PolicyFact) -> None:
+        if isinstance(event, TrustPolicyUpdated):
+            await deps.policies.record(event)
+
+    @broker.subscriber(
+        verdicts_topic,
+        group_id=settings.map_group_id,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="slsa-watch-map:provenance.events.v1",
+        description="Folds verdicts into the SLSA map (tenant, repository) and the organisation's adoption.",
+    )
+    async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
+        verdicts = []
+        for body, record in zip(bodies, message.raw_message, strict=True):
+            try:
+                verdicts.append(VERDICT.validate_json(body))
+            except ValidationError as exc:
+                await dead_letters.send_record(record, exc)
+        if await handlers.fold_verdicts(verdicts, deps):
+            metrics.adoption(await service.adoption())
+
+    return service
+
+
+def main() -> None:
+    """Run the service with /healthz, /readyz and /metrics on SLSA_WATCH_HTTP_PORT (default 8083)."""
+    import uvicorn
+
+    settings = SlsaWatchSettings()
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    uvicorn.run(
+        build_app(settings).asgi(),
+        host=os.environ.get("SLSA_WATCH_HTTP_HOST", "127.0.0.1"),
+        port=int(os.environ.get("SLSA_WATCH_HTTP_PORT", "8083")),
+        log_config=None,
+        access_log=False,
+    )

@@ -1,0 +1,82 @@
+"""What the service does with each consumed batch; the composition root (app.py) wires the I/O in.
+
+Verification is CPU-bound and quick (a signature check and a JSON read per submission), so a fetched
+batch is verified in turn and its verdicts published together; a record that does not decode goes to
+the DLQ alone, and a submission that trips an unexpected error is dead-lettered alone too, so one bad
+input never holds up or loses the rest of its batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from schemas.provenance import ProvenanceSubmitted, ProvenanceVerdict
+from schemas.read_models import SlsaRepoStatus
+from service_kit.logging import get_logger
+from service_kit.mongo import ProjectionStore
+
+from slsa_watch.domain import decide
+from slsa_watch.metrics import SlsaMetrics
+from slsa_watch.policies import PolicyBook
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Deps:
+    """The I/O a batch handler needs."""
+
+    policies: PolicyBook
+    repos: ProjectionStore[SlsaRepoStatus]
+    publish: Callable[[Sequence[ProvenanceVerdict]], Awaitable[None]]
+    dead_letter: Callable[[Any, BaseException], Awaitable[None]]
+    metrics: SlsaMetrics
+    clock: Callable[[], datetime]
+
+
+async def verify_batch(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> list[ProvenanceVerdict]:
+    """Decode, verify and publish a batch of submissions; returns the verdicts published."""
+    submissions: list[tuple[ProvenanceSubmitted, Any]] = []
+    for body, record in zip(bodies, records, strict=True):
+        try:
+            submissions.append((ProvenanceSubmitted.model_validate_json(body), record))
+        except ValidationError as exc:
+            await deps.dead_letter(record, exc)
+    policies = {tenant: await deps.policies.policy(tenant) for tenant in {s.tenantid for s, _ in submissions}}
+    verdicts: list[ProvenanceVerdict] = []
+    for submission, record in submissions:
+        began = time.perf_counter()
+        try:
+            verdict = decide(submission, policies[submission.tenantid], deps.clock())
+        except Exception as exc:  # a bug met by one input: that input to the DLQ, the batch proceeds
+            log.exception("verification failed", submission=submission.data.submission_id)
+            await deps.dead_letter(record, exc)
+            continue
+        deps.metrics.observe(verdict, time.perf_counter() - began)
+        verdicts.append(verdict)
+    await deps.publish(verdicts)
+    return verdicts
+
+
+async def fold_verdicts(verdicts: Sequence[ProvenanceVerdict], deps: Deps) -> int:
+    """Fold verdicts into the SLSA map (one read and at most one write per repository); returns rows changed."""
+    stored: dict[str, SlsaRepoStatus | None] = {}
+    latest: dict[str, SlsaRepoStatus] = {}
+    for verdict in verdicts:
+        key = SlsaRepoStatus.key(verdict.tenantid, verdict.data.repo)
+        if key not in stored:
+            stored[key] = await deps.repos.get(key)
+        row = SlsaRepoStatus.folded(latest.get(key) or stored[key], verdict)
+        if row is not None:
+            latest[key] = row
+    # One writer per tenant's rows: verdicts are keyed by tenant, so one consumer holds its partition.
+    for key, row in sorted(latest.items()):
+        if stored[key] is None and await deps.repos.insert_once(key, row):
+            continue
+        await deps.repos.put(key, row)
+    return len(latest)

@@ -1,0 +1,22 @@
+"""SLSA watch settings (env prefix SLSA_WATCH_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from service_kit.settings import ServiceSettings
+
+
+class SlsaWatchSettings(ServiceSettings):
+    """Everything the SLSA watch service and its CLI read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SLSA_WATCH_", extra="ignore", frozen=True)
+
+    service_name: str = "slsa-watch"
+    group_id: str = Field(default="slsa-watch", description="Consumer group of the verifier.")
+    policy_group_id: str = Field(default="slsa-watch-policies", description="Consumer group keeping trust policies.")
+    map_group_id: str = Field(default="slsa-watch-map", description="Consumer group folding verdicts into the map.")
+    runner_group_id: str = Field(default="slsa-watch-runners", description="Consumer group of runner telemetry.")
+    batch_max_records: int = Field(default=500, ge=1, le=10_000, description="Submissions verified per fetch.")
+    policy_cache_s: float = Field(default=2.0, ge=0, description="How long a replica trusts its copy of a policy.")
+    target_l3_repos: int = Field(default=8, ge=0, description="Organisation's adoption target: repos at Build L3.")
