@@ -51,7 +51,7 @@ def seed(db) -> None:
     db["portal_slsa_repos"].insert_one(
         {"_id": "cobalt-sys/firmware", "tenant": "cobalt-sys", "repo": "github.com/cobalt-sys/firmware",
          "build_level": 3, "hermetic": True, "pinned": True, "builder_id": "https://github.com/slsa-framework/gen",
-         "last_artifact_sha256": "f" * 64, "last_verified_at": NOW}
+         "last_artifact_sha256": "f" * 64, "last_verified_at": NOW, "last_outcome": "verified", "updated_at": NOW}
     )  # fmt: skip
     db["portal_evidence_packs"].insert_one(
         {"_id": "cobalt-sys/p1", "tenant": "cobalt-sys", "pack_id": "pack-cobalt-2026-10", "sha256": "e" * 64,

@@ -11,7 +11,15 @@ import pytest
 from onboarding.settings import OnboardingSettings
 from service_kit.launcher import ServiceProcess, env_for, free_port
 
-from tests.integration.conftest import mongo, real_stack, receiver, settings  # noqa: F401 - shared fixtures
+from tests.integration.conftest import (  # noqa: F401 - shared fixtures
+    issuer,
+    mongo,
+    portal,
+    portal_settings,
+    real_stack,
+    receiver,
+    settings,
+)
 
 BIN = Path(sys.executable).parent
 

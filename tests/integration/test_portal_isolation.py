@@ -47,7 +47,8 @@ def seed_acme(db, key_id: str) -> None:
     """Acme's private data in every portal read model, each carrying MARK."""
     db["portal_slsa_repos"].insert_one(
         {"_id": "acme/r", "tenant": "acme", "repo": f"github.com/acme/{MARK}", "build_level": 3, "hermetic": True,
-         "pinned": True, "builder_id": MARK, "last_artifact_sha256": "c" * 64, "last_verified_at": NOW}
+         "pinned": True, "builder_id": MARK, "last_artifact_sha256": "c" * 64, "last_verified_at": NOW,
+         "last_outcome": "verified", "updated_at": NOW}
     )  # fmt: skip
     db["portal_evidence_packs"].insert_one(
         {"_id": "acme/p", "tenant": "acme", "pack_id": MARK, "sha256": "d" * 64, "item_count": 3, "ledger_index": 0,

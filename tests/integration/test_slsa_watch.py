@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import MongoClient
-from schemas.provenance import MAX_ENVELOPE_BYTES
+from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
 from schemas.read_models import SlsaRepoStatus
 from service_kit.broker import build_broker, publish_event
-from slsa_watch.app import VERDICT, SlsaWatch, build_app
+from slsa_watch.app import SlsaWatch, build_app
 from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer
 from slsa_watch.settings import SlsaWatchSettings
 

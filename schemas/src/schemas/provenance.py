@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
 
@@ -90,3 +90,6 @@ class ProvenanceRejected(CloudEvent):
 
 ProvenanceVerdict = Annotated[ProvenanceVerified | ProvenanceRejected, Field(discriminator="type")]
 """Any event on provenance.events.v1."""
+
+VERDICT: TypeAdapter[ProvenanceVerdict] = TypeAdapter(ProvenanceVerdict)
+"""Reads either verdict from JSON: `VERDICT.validate_json(body)`."""

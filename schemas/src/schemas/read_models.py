@@ -183,6 +183,11 @@ class SlsaRepoStatus(Contract):
         """The document key of a tenant's repository."""
         return f"{tenant}/{repo}"
 
+    @staticmethod
+    def key_of(verdict: ProvenanceVerdict) -> str:
+        """The document key of the row a verdict belongs to."""
+        return SlsaRepoStatus.key(verdict.tenantid, verdict.data.repo)
+
     @property
     def at_l3(self) -> bool:
         """Counts towards L3 adoption: the newest provenance verified, at Build L3."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from service_kit.settings import ServiceSettings
 
 Doc = dict[str, Any]
 V = TypeVar("V", bound=BaseModel)
+E = TypeVar("E")
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -81,3 +83,27 @@ class ProjectionStore(Generic[V]):
         """
         # The revision still moves, so a concurrent compare-and-set (a lease claim) sees the change.
         await self.collection.update_one({"_id": key}, {"$set": view.model_dump(), "$inc": {"_rev": 1}})
+
+    async def fold(
+        self, events: Iterable[E], key: Callable[[E], str], folded: Callable[[V | None, E], V | None]
+    ) -> int:
+        """Apply a batch of events to the views they name: one read and at most one write per view.
+
+        `folded(view, event)` returns the view after the event, or None when the event changes
+        nothing (older, or already applied). For a single writer per key, e.g. the consumer holding
+        the partition the events are keyed to. Returns how many views changed.
+        """
+        stored: dict[str, V | None] = {}
+        latest: dict[str, V] = {}
+        for event in events:
+            k = key(event)
+            if k not in stored:
+                stored[k] = await self.get(k)
+            view = folded(latest.get(k) or stored[k], event)
+            if view is not None:
+                latest[k] = view
+        for k, view in sorted(latest.items()):
+            if stored[k] is None and await self.insert_once(k, view):
+                continue
+            await self.put(k, view)
+        return len(latest)

@@ -23,7 +23,8 @@ from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
 from schemas.policy import PolicyFact, TrustPolicyUpdated
-from schemas.provenance import MAX_ENVELOPE_BYTES
+from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
+from schemas.read_models import SlsaRepoStatus
 from service_kit.broker import ensure_topics, publish_event, raw_batch_decoder, try_start
 from service_kit.health import readiness
 from service_kit.logging import get_logger
@@ -53,6 +54,7 @@ TOPICS = (
     topics.EVIDENCE_REQUESTS,
     topics.PROVENANCE_SUBMITTED,
     topics.BILLING_EVENTS,
+    topics.PROVENANCE_EVENTS,
 )
 
 
@@ -177,6 +179,25 @@ def add_projections(portal: Portal) -> None:
             await portal.usage.insert_once(event.id, UsageEntry.of(event))
         elif isinstance(event, InvoiceIssued):
             await portal.invoices.insert_once(event.data.invoice_id, InvoiceEntry.of(event))
+
+    @broker.subscriber(
+        settings.topic(topics.PROVENANCE_EVENTS),
+        group_id=f"{settings.service_name}-slsa",
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="portal-api-slsa:provenance.events.v1",
+        description="Keeps the SLSA map tab: each repository's newest verified level and its newest outcome.",
+    )
+    async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
+        verdicts = []
+        for body, record in zip(bodies, message.raw_message, strict=True):
+            try:
+                verdicts.append(VERDICT.validate_json(body))
+            except ValidationError as exc:
+                await portal.dead_letters.send_record(record, exc)
+        await portal.slsa_repos.fold(verdicts, SlsaRepoStatus.key_of, SlsaRepoStatus.folded)
 
     @broker.subscriber(
         settings.topic(topics.POLICY_EVENTS),

@@ -44,7 +44,7 @@ async def slsa_map(portal: Portal, tenant: str) -> dict[str, Any]:
     return {
         "tenant": tenant,
         "repos": rows,
-        "at_l3": sum(1 for r in repos if r.build_level >= 3),
+        "at_l3": sum(1 for r in repos if r.at_l3),
         "trust_policy": None if policy is None else policy.model_dump(mode="json", exclude={"tenant"}),
         "empty": None if rows else empty("slsa", tenant),
     }

@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.billing import Meter
 from schemas.envelope import CloudEvent
-from schemas.read_models import TenantView
+from schemas.read_models import SlsaRepoStatus, TenantView
 from service_kit.broker import build_broker, publish_event
 from service_kit.logging import get_logger
 from service_kit.mongo import ProjectionStore, build_mongo
@@ -41,7 +41,6 @@ from portal_api.settings import PortalSettings
 from portal_api.views import (
     EvidencePackView,
     InvoiceEntry,
-    SlsaRepoView,
     TrustPolicyView,
     UsageEntry,
 )
@@ -81,7 +80,7 @@ class Portal:
         self.usage = ProjectionStore(db["portal_usage"], UsageEntry)
         self.invoices = ProjectionStore(db["portal_invoices"], InvoiceEntry)
         self.trust_policies = ProjectionStore(db["portal_trust_policies"], TrustPolicyView)
-        self.slsa_repos = ProjectionStore(db["portal_slsa_repos"], SlsaRepoView)
+        self.slsa_repos = ProjectionStore(db["portal_slsa_repos"], SlsaRepoStatus)
         self.evidence_packs = ProjectionStore(db["portal_evidence_packs"], EvidencePackView)
         self.idempotency = IdempotencyKeys(db["portal_idempotency"])
         self.limiter = RateLimiter(

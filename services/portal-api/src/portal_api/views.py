@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from pydantic import Field
 from schemas.billing import METERS, InvoiceIssued, InvoiceIssuedData, Meter, UsageRecorded
 from schemas.envelope import Contract, UtcDatetime
 from schemas.policy import TrustPolicyUpdated, TrustPolicyUpdatedData
@@ -63,19 +62,6 @@ class TrustPolicyView(TrustPolicyUpdatedData):
     def of(cls, event: TrustPolicyUpdated) -> TrustPolicyView:
         """The view of one TrustPolicyUpdated event."""
         return cls(tenant=event.tenantid, event_id=event.id, **event.data.model_dump())
-
-
-class SlsaRepoView(Contract):
-    """A row of the SLSA map (collection `portal_slsa_repos`; slsa-watch's verdicts fill it)."""
-
-    tenant: str
-    repo: str
-    build_level: int = Field(ge=0, le=3)
-    hermetic: bool
-    pinned: bool
-    builder_id: str
-    last_artifact_sha256: str
-    last_verified_at: UtcDatetime
 
 
 class EvidencePackView(Contract):

@@ -13,10 +13,10 @@ from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from schemas.policy import PolicyFact, TrustPolicyUpdated
-from schemas.provenance import ProvenanceVerdict
+from schemas.provenance import VERDICT, ProvenanceVerdict
 from schemas.read_models import SlsaAdoption, SlsaRepoStatus
 from service_kit.broker import build_broker, ensure_topics, publish_events, raw_batch_decoder
 from service_kit.health import health_routes
@@ -31,7 +31,6 @@ from slsa_watch.policies import PolicyBook, StoredPolicy
 from slsa_watch.settings import SlsaWatchSettings
 
 log = get_logger(__name__)
-VERDICT = TypeAdapter[ProvenanceVerdict](ProvenanceVerdict)
 
 
 @dataclass

@@ -64,19 +64,5 @@ async def verify_batch(bodies: Sequence[bytes], records: Sequence[Any], deps: De
 
 
 async def fold_verdicts(verdicts: Sequence[ProvenanceVerdict], deps: Deps) -> int:
-    """Fold verdicts into the SLSA map (one read and at most one write per repository); returns rows changed."""
-    stored: dict[str, SlsaRepoStatus | None] = {}
-    latest: dict[str, SlsaRepoStatus] = {}
-    for verdict in verdicts:
-        key = SlsaRepoStatus.key(verdict.tenantid, verdict.data.repo)
-        if key not in stored:
-            stored[key] = await deps.repos.get(key)
-        row = SlsaRepoStatus.folded(latest.get(key) or stored[key], verdict)
-        if row is not None:
-            latest[key] = row
-    # One writer per tenant's rows: verdicts are keyed by tenant, so one consumer holds its partition.
-    for key, row in sorted(latest.items()):
-        if stored[key] is None and await deps.repos.insert_once(key, row):
-            continue
-        await deps.repos.put(key, row)
-    return len(latest)
+    """Fold verdicts into the SLSA map; returns how many rows changed."""
+    return await deps.repos.fold(verdicts, SlsaRepoStatus.key_of, SlsaRepoStatus.folded)
