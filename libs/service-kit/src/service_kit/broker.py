@@ -194,9 +194,52 @@ async def publish_event(broker: KafkaBroker, event: CloudEvent, *, topic: str) -
     )
 
 
-async def publish_events(broker: KafkaBroker, events: Sequence[CloudEvent], *, topic: str) -> None:
-    """Publish many events at once: the producer batches them, and this returns when every one is acknowledged."""
-    await asyncio.gather(*(publish_event(broker, event, topic=topic) for event in events))
+class BulkPublisher:
+    """Publishes a batch of events at once on its own aiokafka producer, for a service's hot path.
+
+    The same records as publish_event (structured CloudEvents, keyed by tenant, acks=all, idempotent)
+    plus the current trace context, but without the broker's per-message middlewares, which cost
+    more than the work of a fast handler. publish() returns once every record is acknowledged.
+    """
+
+    def __init__(self, bootstrap: str, client_id: str) -> None:
+        self.bootstrap, self.client_id = bootstrap, client_id
+        self.producer: Any = None
+
+    async def start(self) -> None:
+        """Connect (raises when Kafka is unreachable)."""
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all", enable_idempotence=True, linger_ms=2
+        )
+        await producer.start()
+        self.producer = producer
+
+    async def stop(self) -> None:
+        """Flush and close."""
+        if self.producer is not None:
+            await self.producer.stop()
+            self.producer = None
+
+    async def publish(self, events: Sequence[CloudEvent], *, topic: str) -> None:
+        """Publish every event and wait until all are acknowledged."""
+        from opentelemetry.propagate import inject
+
+        if self.producer is None:
+            raise ConnectionError("the publisher is not started")
+
+        carrier: dict[str, str] = {}
+        inject(carrier)
+        context = [(k, v.encode()) for k, v in carrier.items()]
+        pending = []
+        for event in events:
+            headers = [("content-type", CONTENT_TYPE.encode()), ("ce-type", event.type.encode()),
+                       ("ce-id", event.id.encode()), *context]  # fmt: skip
+            pending.append(
+                await self.producer.send(topic, event.to_json(), key=event.tenantid.encode(), headers=headers)
+            )
+        await asyncio.gather(*pending)
 
 
 async def ensure_topics(bootstrap: str, names: list[str], *, partitions: int = 3) -> None:

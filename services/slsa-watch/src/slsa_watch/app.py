@@ -18,7 +18,7 @@ from pymongo import AsyncMongoClient
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import VERDICT, ProvenanceVerdict
 from schemas.read_models import SlsaAdoption, SlsaRepoStatus
-from service_kit.broker import build_broker, ensure_topics, publish_events, raw_batch_decoder
+from service_kit.broker import BulkPublisher, build_broker, ensure_topics, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, ProjectionStore, build_mongo
@@ -42,6 +42,7 @@ class SlsaWatch:
     mongo: AsyncMongoClient[Doc]
     deps: handlers.Deps
     registry: CollectorRegistry
+    verdicts: BulkPublisher
 
     async def prepare(self) -> None:
         """Create topics (idempotent)."""
@@ -52,11 +53,13 @@ class SlsaWatch:
     async def start(self) -> None:
         """Prepare and start consuming."""
         await self.prepare()
+        await self.verdicts.start()
         await self.broker.start()
 
     async def stop(self) -> None:
         """Stop consuming (finishing the batch in hand) and close clients."""
         await self.broker.stop()
+        await self.verdicts.stop()
         await self.mongo.close()
 
     async def adoption(self) -> SlsaAdoption:
@@ -70,7 +73,8 @@ class SlsaWatch:
             self.broker,
             logger=logging.getLogger(f"{self.settings.service_name}.app"),
             asgi_routes=health_routes(self.broker, self.mongo, self.registry),
-            on_startup=[self.prepare],
+            on_startup=[self.prepare, self.verdicts.start],
+            after_shutdown=[self.verdicts.stop],
         )
 
 
@@ -91,8 +95,10 @@ def build_app(
     db = mongo[settings.mongo_db]
     verdicts_topic = settings.topic(topics.PROVENANCE_EVENTS)
 
+    publisher = BulkPublisher(settings.kafka_bootstrap, f"{settings.service_name}-verdicts")
+
     async def publish(verdicts: Sequence[ProvenanceVerdict]) -> None:
-        await publish_events(broker, verdicts, topic=verdicts_topic)
+        await publisher.publish(verdicts, topic=verdicts_topic)
 
     metrics = SlsaMetrics(registry)
     deps = handlers.Deps(
@@ -103,9 +109,9 @@ def build_app(
         metrics=metrics,
         clock=clock or (lambda: datetime.now(UTC)),
     )
-    service = SlsaWatch(settings, broker, mongo, deps, registry)
+    service = SlsaWatch(settings, broker, mongo, deps, registry, publisher)
 
-    # Declared for the AsyncAPI document; verdicts go out through publish_events (CloudEvents headers).
+    # Declared for the AsyncAPI document; verdicts go out a batch at a time through the BulkPublisher.
     broker.publisher(verdicts_topic, title="slsa-watch:provenance.events.v1", schema=ProvenanceVerdict)
 
     @broker.subscriber(

@@ -10,6 +10,7 @@ checks, reported beside the level and never raising it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from schemas.provenance import MAX_ENVELOPE_BYTES
 
@@ -40,6 +41,11 @@ class TrustPolicy:
     builders: tuple[BuilderRule, ...]
     source_repositories: tuple[str, ...]
     policy_id: str = ""
+
+    @cached_property
+    def expected_sources(self) -> frozenset[str]:
+        """The expected source repositories in the form compared (computed once per policy)."""
+        return frozenset(repo_name(r) for r in self.source_repositories)
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,7 @@ def judge(envelope: str | bytes, artifact_sha256: str, repo: str, policy: TrustP
     rule = next((r for r in policy.builders if r.matches(claim.builder_id)), None)
     if rule is None:
         failed.append(f"builder: {claim.builder_id or '(none)'} is not a builder the tenant trusts")
-    expected = {repo_name(r) for r in policy.source_repositories}
-    if repo_name(claim.source_repo) not in expected:
+    if repo_name(claim.source_repo) not in policy.expected_sources:
         failed.append(f"source: {claim.source_repo or '(none)'} is not an expected source repository")
     if repo_name(claim.source_repo) != repo_name(repo):
         failed.append(f"source: the provenance names {claim.source_repo or '(none)'}, the submission {repo}")
