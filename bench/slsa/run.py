@@ -146,8 +146,9 @@ def main() -> int:
     policies = [s.policy([f"github.com/{s.tenant}/service-{i}" for i in range(25)], datetime.now(UTC)) for s in signers]
     logs = ROOT / ".local/bench"
     logs.mkdir(parents=True, exist_ok=True)
-    service = ServiceProcess(env_for(settings, **deployed_tracing()), logs / "slsa-watch.log", port=free_port(), command="slsa-watch",
-                             port_env="SLSA_WATCH_HTTP_PORT")  # fmt: skip
+    env = env_for(settings, **deployed_tracing())
+    log = logs / "slsa-watch.log"
+    service = ServiceProcess(env, log, port=free_port(), command="slsa-watch", port_env="SLSA_WATCH_HTTP_PORT")
     service.start(timeout_s=60)
     try:
         e2e = asyncio.run(run_through_kafka(settings, policies, submissions))
