@@ -9,9 +9,18 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import generate_latest
 from pymongo import MongoClient
 from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
 from schemas.read_models import SlsaRepoStatus
+from schemas.runner import (
+    HermeticJobFinished,
+    HermeticJobFinishedData,
+    HermeticJobQueued,
+    HermeticJobQueuedData,
+    HermeticJobStarted,
+    HermeticJobStartedData,
+)
 from service_kit.broker import build_broker, publish_event
 from slsa_watch.app import SlsaWatch, build_app
 from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer
@@ -202,3 +211,53 @@ async def test_hostile_input_gets_a_verdict_or_the_dlq_and_never_stops_the_servi
     after = submitted(acme.envelope(ACME[0], "robot-2.0.tar.gz"), "robot-2.0.tar.gz")
     await send(after)
     assert (await verdicts(slsa_settings, len(hostile) + 3))[after.data.submission_id].type.endswith("verified.v1")
+
+
+async def test_runner_events_give_pool_figures_a_saturation_signal_and_gauges(slsa_settings, db, send):
+    settings = slsa_settings.model_copy(update={"runner_pools": {"hermetic-linux": 2}, "runner_wait_bound_s": 120.0,
+                                                "runner_tick_s": 0.5})  # fmt: skip
+    service = build_app(settings)
+    await service.start()
+    try:
+        now = datetime.now(UTC)
+
+        def event(kind, data, minutes_ago: float, job_id: str, **fields):
+            at = now - timedelta(minutes=minutes_ago)
+            base = {"job_id": job_id, "pool": "hermetic-linux", "concurrency_group": "hermetic-refs/heads/main",
+                    "repo": "github.com/acme/robot"}  # fmt: skip
+            return kind.create(data=data(**base, **{k: at for k in fields}), source="/ci", tenantid="acme", time=at)
+
+        await send(event(HermeticJobQueued, HermeticJobQueuedData, 8, "j1", queued_at=1), topics.RUNNER_EVENTS)
+        await send(event(HermeticJobStarted, lambda **f: HermeticJobStartedData(runner="r1", **f), 7, "j1",
+                         started_at=1), topics.RUNNER_EVENTS)  # fmt: skip
+        for n in range(3):  # three jobs waiting 5 minutes: saturated (bound 2 minutes)
+            await send(event(HermeticJobQueued, HermeticJobQueuedData, 5, f"w{n}", queued_at=1), topics.RUNNER_EVENTS)
+
+        async def saturated() -> bool:
+            doc = db["runner_pools"].find_one({"_id": "hermetic-linux"})
+            return doc is not None and doc["queue_depth"] == 3 and doc["saturated"]
+
+        await eventually(saturated, what="a saturated pool snapshot")
+        snap = db["runner_pools"].find_one({"_id": "hermetic-linux"})
+        assert snap["running"] == 1 and snap["wait_p95_s"] >= 300 and 0 < snap["utilisation"] <= 1
+        signals = [r for r in await read_topic(settings, topics.RUNNER_EVENTS, idle_s=0.5)
+                   if json.loads(r.value)["type"].endswith("queue-saturated.v1")]  # fmt: skip
+        alert = json.loads(signals[0].value)
+        assert len(signals) == 1 and alert["tenantid"] == "platform"  # once, when the bound was first crossed
+        assert alert["data"]["wait_p95_s"] > alert["data"]["bound_s"] == 120.0 and alert["data"]["queue_depth"] >= 1
+        metrics = generate_latest(service.registry).decode()
+        assert 'trustportal_runner_saturated{pool="hermetic-linux"} 1.0' in metrics
+        assert 'trustportal_runner_queue_depth{pool="hermetic-linux"} 3.0' in metrics
+
+        for n in range(3):  # the queue drains: recovered, signalled once
+            await send(event(HermeticJobFinished, lambda **f: HermeticJobFinishedData(outcome="cancelled", **f), 0,
+                             f"w{n}", finished_at=1), topics.RUNNER_EVENTS)  # fmt: skip
+
+        async def recovered() -> bool:
+            records = await read_topic(settings, topics.RUNNER_EVENTS, idle_s=0.3)
+            return any(json.loads(r.value)["type"].endswith("queue-recovered.v1") for r in records)
+
+        await eventually(recovered, what="RunnerQueueRecovered")
+        assert db["runner_jobs"].count_documents({}) == 4
+    finally:
+        await service.stop()

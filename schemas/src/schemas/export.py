@@ -13,6 +13,13 @@ from schemas.evidence import PackRequested
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
 from schemas.provenance import ProvenanceRejected, ProvenanceSubmitted, ProvenanceVerified
 from schemas.read_models import CohortMember, CohortView, SlsaAdoption, SlsaRepoStatus, TenantView
+from schemas.runner import (
+    HermeticJobFinished,
+    HermeticJobQueued,
+    HermeticJobStarted,
+    RunnerQueueRecovered,
+    RunnerQueueSaturated,
+)
 from schemas.tenant import (
     TenantOnboarded,
     TenantProvisioned,
@@ -38,6 +45,11 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     ProvenanceRejected,
     UsageRecorded,
     InvoiceIssued,
+    HermeticJobQueued,
+    HermeticJobStarted,
+    HermeticJobFinished,
+    RunnerQueueSaturated,
+    RunnerQueueRecovered,
 )
 READ_MODELS = (TenantView, CohortMember, CohortView, SlsaRepoStatus, SlsaAdoption)
 

@@ -10,6 +10,7 @@ EVIDENCE_REQUESTS: Final = "evidence.requests.v1"
 PROVENANCE_SUBMITTED: Final = "provenance.submitted.v1"
 PROVENANCE_EVENTS: Final = "provenance.events.v1"
 BILLING_EVENTS: Final = "billing.events.v1"
+RUNNER_EVENTS: Final = "runner.events.v1"
 
 
 def dlq(topic: str) -> str:

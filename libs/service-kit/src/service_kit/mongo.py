@@ -103,7 +103,9 @@ class ProjectionStore(Generic[V]):
             if view is not None:
                 latest[k] = view
         for k, view in sorted(latest.items()):
-            if stored[k] is None and await self.insert_once(k, view):
-                continue
-            await self.put(k, view)
+            await self.save(k, view)
         return len(latest)
+
+    async def save(self, key: str, view: V) -> None:
+        """Store `view` under `key`, replacing what is there (upsert by _id); for a writer with exclusive rights."""
+        await self.collection.replace_one({"_id": key}, {**view.model_dump(), "_id": key}, upsert=True)

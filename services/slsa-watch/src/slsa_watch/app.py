@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pymongo import AsyncMongoClient
+from schemas.envelope import CloudEvent
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import VERDICT, ProvenanceVerdict
 from schemas.read_models import SlsaAdoption, SlsaRepoStatus
+from schemas.runner import RunnerEvent, RunnerQueueRecovered, RunnerQueueSaturated
 from service_kit.broker import BulkPublisher, build_broker, ensure_topics, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
@@ -28,9 +32,12 @@ from schemas import topics
 from slsa_watch import handlers
 from slsa_watch.metrics import SlsaMetrics
 from slsa_watch.policies import PolicyBook, StoredPolicy
+from slsa_watch.runner_watch import RunnerGauges, RunnerWatch
+from slsa_watch.runners import JobRecord, Pools, PoolSnapshot
 from slsa_watch.settings import SlsaWatchSettings
 
 log = get_logger(__name__)
+RUNNER_EVENT: TypeAdapter[RunnerEvent] = TypeAdapter(RunnerEvent)
 
 
 @dataclass
@@ -43,11 +50,13 @@ class SlsaWatch:
     deps: handlers.Deps
     registry: CollectorRegistry
     verdicts: BulkPublisher
+    runners: RunnerWatch
+    ticker: asyncio.Task[None] | None = None
 
     async def prepare(self) -> None:
         """Create topics (idempotent)."""
         s = self.settings
-        names = [topics.PROVENANCE_SUBMITTED, topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS]
+        names = [topics.PROVENANCE_SUBMITTED, topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS, topics.RUNNER_EVENTS]
         await ensure_topics(s.kafka_bootstrap, [s.topic(n) for n in names])
 
     async def start(self) -> None:
@@ -55,12 +64,35 @@ class SlsaWatch:
         await self.prepare()
         await self.verdicts.start()
         await self.broker.start()
+        await self.start_ticker()
 
     async def stop(self) -> None:
         """Stop consuming (finishing the batch in hand) and close clients."""
+        await self.stop_ticker()
         await self.broker.stop()
         await self.verdicts.stop()
         await self.mongo.close()
+
+    async def start_ticker(self) -> None:
+        """Refresh the runner pools' figures every runner_tick_s, between events too."""
+        self.ticker = asyncio.create_task(self.tick_forever())
+
+    async def stop_ticker(self) -> None:
+        """Stop refreshing."""
+        if self.ticker is not None:
+            self.ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.ticker
+            self.ticker = None
+
+    async def tick_forever(self) -> None:
+        """The ticker's loop: a failed refresh (MongoDB or Kafka away) is logged and tried again."""
+        while True:
+            await asyncio.sleep(self.settings.runner_tick_s)
+            try:
+                await self.runners.refresh()
+            except Exception as exc:
+                log.warning("runner pools not refreshed", error=f"{type(exc).__name__}: {exc}")
 
     async def adoption(self) -> SlsaAdoption:
         """Organisation-wide adoption, from the SLSA map."""
@@ -74,6 +106,8 @@ class SlsaWatch:
             logger=logging.getLogger(f"{self.settings.service_name}.app"),
             asgi_routes=health_routes(self.broker, self.mongo, self.registry),
             on_startup=[self.prepare, self.verdicts.start],
+            after_startup=[self.start_ticker],
+            on_shutdown=[self.stop_ticker],
             after_shutdown=[self.verdicts.stop],
         )
 
@@ -109,7 +143,20 @@ def build_app(
         metrics=metrics,
         clock=clock or (lambda: datetime.now(UTC)),
     )
-    service = SlsaWatch(settings, broker, mongo, deps, registry, publisher)
+    runners_topic = settings.topic(topics.RUNNER_EVENTS)
+
+    async def signal(events: Sequence[CloudEvent]) -> None:
+        await publisher.publish(events, topic=runners_topic)
+
+    runners = RunnerWatch(
+        Pools(settings.runner_pools, settings.runner_wait_bound_s, timedelta(seconds=settings.runner_window_s)),
+        ProjectionStore(db["runner_jobs"], JobRecord),
+        ProjectionStore(db["runner_pools"], PoolSnapshot),
+        RunnerGauges(registry),
+        signal,
+        deps.clock,
+    )
+    service = SlsaWatch(settings, broker, mongo, deps, registry, publisher, runners)
 
     # Declared for the AsyncAPI document; verdicts go out a batch at a time through the BulkPublisher.
     broker.publisher(verdicts_topic, title="slsa-watch:provenance.events.v1", schema=ProvenanceVerdict)
@@ -157,6 +204,28 @@ def build_app(
                 await dead_letters.send_record(record, exc)
         if await handlers.fold_verdicts(verdicts, deps):
             metrics.adoption(await service.adoption())
+
+    @broker.subscriber(
+        runners_topic,
+        group_id=settings.runner_group_id,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="slsa-watch-runners:runner.events.v1",
+        description="Folds hermetic job events into queue depth, waits and utilisation per pool; signals saturation.",
+    )
+    async def on_runner_events(bodies: list[bytes], message: KafkaMessage) -> None:
+        jobs = []
+        for body, record in zip(bodies, message.raw_message, strict=True):
+            try:
+                event = RUNNER_EVENT.validate_json(body)
+            except ValidationError as exc:
+                await dead_letters.send_record(record, exc)
+                continue
+            if not isinstance(event, RunnerQueueSaturated | RunnerQueueRecovered):  # our own signals
+                jobs.append(event)
+        await runners.apply(jobs)
 
     return service
 

@@ -20,3 +20,9 @@ class SlsaWatchSettings(ServiceSettings):
     batch_max_records: int = Field(default=500, ge=1, le=10_000, description="Submissions verified per fetch.")
     policy_cache_s: float = Field(default=2.0, ge=0, description="How long a replica trusts its copy of a policy.")
     target_l3_repos: int = Field(default=8, ge=0, description="Organisation's adoption target: repos at Build L3.")
+    runner_pools: dict[str, int] = Field(
+        default={"hermetic-linux": 8}, description="Runners per hermetic pool (JSON object), for utilisation."
+    )
+    runner_wait_bound_s: float = Field(default=300.0, gt=0, description="Saturation: wait p95 above this, per pool.")
+    runner_window_s: float = Field(default=900.0, gt=0, description="Window of the wait and utilisation figures.")
+    runner_tick_s: float = Field(default=15.0, gt=0, description="How often pool figures refresh between events.")
