@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,8 @@ from rich.table import Table
 from schemas.read_models import SlsaAdoption, SlsaRepoStatus
 from service_kit.mongo import ProjectionStore, build_mongo
 
+from slsa_watch.capacity import Load, pool_size
+from slsa_watch.plan import PlanInputs, render
 from slsa_watch.settings import SlsaWatchSettings
 
 app = typer.Typer(
@@ -73,6 +76,35 @@ def adoption(
         f"latest submission rejected: {summary.rejected_last}"
     )
     raise typer.Exit(0 if summary.met else 1)
+
+
+@app.command()
+def capacity(
+    arrivals_per_hour: Annotated[float, typer.Option(help="Hermetic jobs arriving per hour, on average.")],
+    mean_job_minutes: Annotated[float, typer.Option(help="Mean duration of a hermetic job, in minutes.")],
+    target_wait_p95: Annotated[float, typer.Option(help="Target p95 queue wait, in minutes.")],
+    peak_factor: Annotated[float, typer.Option(help="Arrivals multiplier in release windows.")] = 2.0,
+    release_share: Annotated[float, typer.Option(help="Share of jobs that are releases (served first).")] = 0.2,
+    output: Annotated[Path, typer.Option(help="Where to write the plan ('-': print it).")] = Path(
+        "security/runner-capacity.md"
+    ),
+    check: Annotated[bool, typer.Option(help="Check the model against a simulation in the plan.")] = True,
+) -> None:
+    """Size the hermetic runner pool for a target p95 wait (M/M/c, Erlang C) and write the plan as Markdown."""
+    if not 0 <= release_share <= 1 or peak_factor < 1 or target_wait_p95 <= 0:
+        raise typer.BadParameter("need 0 <= --release-share <= 1, --peak-factor >= 1 and --target-wait-p95 > 0")
+    try:
+        inputs = PlanInputs(arrivals_per_hour, mean_job_minutes, target_wait_p95, peak_factor, release_share)
+        document = render(inputs, check=check)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if str(output) == "-":
+        print(document, end="")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document)
+    load = Load(arrivals_per_hour, mean_job_minutes)
+    print(f"wrote {output}: {pool_size(load, target_wait_p95)} runners for a p95 wait of {target_wait_p95:g} min")
 
 
 def main() -> None:
