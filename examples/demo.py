@@ -1,15 +1,18 @@
-"""`make demo`: the platform on the local stack, end to end (today: partner onboarding and the portal).
+"""`make demo`: the platform on the local stack, end to end (onboarding, the portal, SLSA watch).
 
 Starts the onboarding service and a local Standard Webhooks receiver, onboards the five-partner
 example cohort from examples/tenants.csv with the batch CLI, and prints the cohort summary. Then the
-portal in dev mode: isolation and the presentation guard, its writes (trust policy, API key,
-provenance, evidence pack request), metered usage and invoices; it prints the web UI's address and
-the dev sign-ins. Rerunning it is safe: nothing is onboarded, submitted or billed twice.
+portal in dev mode (isolation and the presentation guard) and SLSA watch: three tenants register
+trust policies and CI keys, CI submits signed provenance for 8 repositories (L3, L2 and rejected),
+slsa-watch verifies it, the portal's SLSA map shows it and the adoption summary is printed; then an
+evidence pack request, metered usage and invoices; it prints the web UI's address and the dev
+sign-ins. Rerunning it is safe: nothing is onboarded, submitted or billed twice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +22,6 @@ from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from onboarding.adapters.secrets import SecretBox
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
@@ -27,8 +29,22 @@ from portal_api.members import load_members
 from pydantic import SecretStr
 from pymongo import MongoClient
 from service_kit.launcher import ServiceNotReadyError, ServiceProcess
+from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer, digest_of
 
 ROOT = Path(__file__).resolve().parents[1]
+ADMINS = {"acme-robotics": "ana@acme-robotics", "bluefin-labs": "bo@bluefin-labs", "cobalt-sys": "kai@cobalt-sys"}
+RELEASES = [  # tenant, repository, artifact, what its provenance shows
+    ("acme-robotics", "github.com/acme-robotics/arm-controller", "arm-controller-1.4.0.tar.gz", "L3"),
+    ("acme-robotics", "github.com/acme-robotics/robot-firmware", "robot-firmware-2.0.1.bin", "L3"),
+    ("acme-robotics", "github.com/acme-robotics/vision", "vision-0.9.0.whl", "L2 hosted CI, not hermetic"),
+    ("acme-robotics", "github.com/acme-robotics/sim-tools", "sim-tools-3.1.tar.gz", "untrusted builder"),
+    ("bluefin-labs", "github.com/bluefin-labs/api-gateway", "api-gateway-5.2.0.tar.gz", "L3"),
+    ("bluefin-labs", "github.com/bluefin-labs/dashboards", "dashboards-1.0.0.zip", "signed by another key"),
+    ("cobalt-sys", "github.com/cobalt-sys/firmware", "firmware-7.3.0.bin", "L3"),
+    ("cobalt-sys", "github.com/cobalt-sys/cli", "cli-0.4.2.tar.gz", "L2 hosted CI, unpinned dependencies"),
+]
+KEYS: dict[str, dict[str, str]] = {}
+SAVED_KEYS = ROOT / ".local/demo/ci-keys.json"  # the demo CI keys' secrets, kept for reruns (local dev only)
 BIN = Path(sys.executable).parent
 RECEIVER_PORT = 8090  # examples/tenants.csv points its webhooks here
 COHORT = os.environ.get("DEMO_COHORT", "demo-wave-1")
@@ -67,35 +83,90 @@ def show_portal(port: int) -> None:
         print(f"{user} reads acme-robotics: HTTP {response.status_code} {response.text}")
 
 
-def portal_writes(port: int) -> None:
-    """acme-robotics' admin registers a trust policy and a CI key; CI submits provenance; a pack is requested."""
+def pack_request(port: int) -> None:
+    """acme-robotics' admin asks for this month's evidence pack."""
     base = f"http://127.0.0.1:{port}/api/v1/tenants/acme-robotics"
     admin = bearer(f"http://127.0.0.1:{port}", "ana@acme-robotics")
-    key = ed25519.Ed25519PrivateKey.generate().public_key()
-    pem = key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-    policy = {
-        "keys": [{"key_id": "acme-release-2026", "algorithm": "ed25519", "public_key_pem": pem}],
-        "builders": [
-            {"id": "https://github.com/slsa-framework/slsa-github-generator/", "prefix": True, "hardened": True}
-        ],
-        "source_repositories": ["github.com/acme-robotics/arm-controller"],
-    }
-    answer = httpx.post(f"{base}/trust-policy", json=policy, headers={**admin, "idempotency-key": "demo-policy"})
-    print(f"admin registers a trust policy: HTTP {answer.status_code} {answer.text}")
-    created = httpx.post(f"{base}/api-keys", json={"name": "release CI (demo)"}, headers=admin).json()
-    print(f"admin creates an API key for CI: {created['hint']} (the secret is shown once)")
-    ci = {"authorization": f"Bearer {created['key']}"}
-    submission = {
-        "repo": "github.com/acme-robotics/arm-controller",
-        "artifact_name": "arm-controller-1.4.0.tar.gz",
-        "artifact_sha256": hashlib.sha256(b"arm-controller-1.4.0").hexdigest(),
-        "envelope": {"payloadType": "application/vnd.in-toto+json", "payload": "e30=", "signatures": [{"sig": "AA=="}]},
-    }
-    answer = httpx.post(f"{base}/provenance", json=submission, headers={**ci, "idempotency-key": "demo-1.4.0"})
-    print(f"CI submits provenance (slsa-watch verifies it, a later issue): HTTP {answer.status_code} {answer.text}")
     period = datetime.now(UTC).strftime("%Y-%m")
     answer = httpx.post(f"{base}/evidence-packs", json={"period": period}, headers={**admin, "idempotency-key": "demo"})
     print(f"admin requests an evidence pack for {period}: HTTP {answer.status_code} {answer.text}")
+
+
+def demo_signer(tenant: str) -> Signer:
+    """The tenant's release key for the demo: derived from its name, so reruns sign with the same key."""
+    seed = hashlib.sha256(f"trust-portal-demo/{tenant}".encode()).digest()
+    return Signer(tenant, key=ed25519.Ed25519PrivateKey.from_private_bytes(seed))
+
+
+def ci_key(base: str, admin: dict[str, str], secret: str | None) -> dict[str, str]:
+    """The tenant's demo CI key: the one a previous run kept (local dev only) while it works, else a new one.
+
+    Idempotency keys are scoped to the key that used them, so reusing it makes a rerun replay its submissions.
+    """
+    if secret and httpx.get(f"{base}/slsa-map", headers={"authorization": f"Bearer {secret}"}).status_code == 200:
+        print(f"  CI reuses its API key tpk_{secret.split('_')[1]} from the last demo run")
+        return {"authorization": f"Bearer {secret}"}
+    created = httpx.post(f"{base}/api-keys", json={"name": "release CI (demo)"}, headers=admin).json()
+    print(f"  the admin creates an API key for CI: {created['hint']} (the secret is shown once)")
+    return {"authorization": f"Bearer {created['key']}"}
+
+
+def provenance_demo(port: int) -> None:
+    """Each tenant's admin registers a trust policy and a CI key; CI submits provenance for 8 repositories."""
+    root = f"http://127.0.0.1:{port}"
+    saved = json.loads(SAVED_KEYS.read_text()) if SAVED_KEYS.exists() else {}
+    for tenant, admin_user in ADMINS.items():
+        signer = demo_signer(tenant)
+        repos = [repo for t, repo, *_ in RELEASES if t == tenant]
+        base = f"{root}/api/v1/tenants/{tenant}"
+        admin = bearer(root, admin_user)
+        policy = signer.policy(repos, datetime.now(UTC)).data.model_dump(
+            mode="json", include={"keys", "builders", "source_repositories"}
+        )
+        answer = httpx.post(f"{base}/trust-policy", json=policy, headers={**admin, "idempotency-key": f"demo-{tenant}"})
+        print(f"{admin_user} registers {tenant}'s trust policy: HTTP {answer.status_code}")
+        KEYS[tenant] = ci_key(base, admin, saved.get(tenant))
+        saved[tenant] = KEYS[tenant]["authorization"].removeprefix("Bearer ")
+    SAVED_KEYS.write_text(json.dumps(saved))
+    with MongoClient(os.environ.get("SLSA_WATCH_MONGO_URI", "mongodb://127.0.0.1:27017/")) as mongo:
+        policies = mongo[os.environ.get("SLSA_WATCH_MONGO_DB", "trust_portal")]["slsa_policies"]
+        deadline = time.monotonic() + 30
+        while policies.count_documents({"_id": {"$in": list(ADMINS)}}) < len(ADMINS) and time.monotonic() < deadline:
+            time.sleep(0.2)  # slsa-watch keeps its own copy of each policy
+    for tenant, repo, artifact, how in RELEASES:
+        signer = demo_signer(tenant)
+        if how == "untrusted builder":
+            envelope = signer.envelope(repo, artifact, builder=UNTRUSTED_BUILDER)
+        elif how == "signed by another key":
+            envelope = demo_signer(f"{tenant}/someone-else").envelope(repo, artifact)
+        elif how.startswith("L2"):
+            envelope = signer.envelope(
+                repo, artifact, builder=HOSTED_BUILDER, hermetic=False, pinned="unpinned" not in how
+            )
+        else:
+            envelope = signer.envelope(repo, artifact)
+        body = {"repo": repo, "artifact_name": artifact, "artifact_sha256": digest_of(artifact),
+                "envelope": json.loads(envelope)}  # fmt: skip
+        headers = {**KEYS[tenant], "idempotency-key": f"demo-{repo}-{artifact}"}
+        answer = httpx.post(f"{root}/api/v1/tenants/{tenant}/provenance", json=body, headers=headers)
+        again = " (a replay: already submitted)" if answer.headers.get("idempotent-replayed") == "true" else ""
+        print(f"{tenant} CI submits {artifact} ({how}): HTTP {answer.status_code}{again}")
+
+
+def show_slsa_map(port: int, env: dict[str, str]) -> None:
+    """Wait for the verdicts in the portal's SLSA map, then print the organisation's adoption."""
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    for tenant, admin_user in ADMINS.items():
+        wanted = sum(1 for t, *_ in RELEASES if t == tenant)
+        rows: list = []
+        while len(rows) < wanted and time.monotonic() < deadline:
+            rows = httpx.get(f"{root}/api/v1/tenants/{tenant}/slsa-map", headers=bearer(root, admin_user)).json()[
+                "repos"
+            ]
+            time.sleep(0.5)
+        print(f"{tenant}: SLSA map tab shows {len(rows)} repositories")
+    subprocess.run([str(BIN / "slsa-watch"), "adoption"], env=env, check=False)
 
 
 def show_finance(port: int, env: dict[str, str]) -> None:
@@ -122,6 +193,7 @@ def main() -> int:
         "PORTAL_DEV_USERS_FILE": str(ROOT / "examples/portal-users.json"),
         "PORTAL_COOKIE_SECURE": "false",  # plain http on loopback
         "PORTAL_USAGE_FLUSH_S": "2",
+        "SLSA_WATCH_HTTP_PORT": os.environ.get("SLSA_WATCH_HTTP_PORT", "8083"),
     }
     settings = OnboardingSettings()
     logs = ROOT / ".local/demo"
@@ -136,11 +208,18 @@ def main() -> int:
     portal = ServiceProcess(
         env, logs / "portal-api.log", port=portal_port, command="portal-api", port_env="PORTAL_HTTP_PORT"
     )
+    watch = ServiceProcess(
+        env, logs / "slsa-watch.log", port=int(env["SLSA_WATCH_HTTP_PORT"]), command="slsa-watch",
+        port_env="SLSA_WATCH_HTTP_PORT",
+    )  # fmt: skip
     try:
         service.start()
         banner(f"Trust Portal API in dev mode on http://127.0.0.1:{portal_port}")
         portal.start()
+        banner(f"SLSA watch (health on http://127.0.0.1:{env['SLSA_WATCH_HTTP_PORT']}/readyz)")
+        watch.start()
     except ServiceNotReadyError as exc:
+        portal.stop()
         service.stop()
         receiver.stop()
         sys.exit(f"demo: {exc}")
@@ -160,8 +239,12 @@ def main() -> int:
         )
         banner("The portal: one tenant's auditor, then another tenant's admin, read acme-robotics")
         show_portal(portal_port)
-        banner("The portal's writes: trust policy, API key, provenance submission, evidence pack request")
-        portal_writes(portal_port)
+        banner("SLSA: trust policies and CI keys, then provenance for 8 repositories (L3, L2 and rejected)")
+        provenance_demo(portal_port)
+        banner("SLSA map and adoption (verified by slsa-watch, shown in the portal)")
+        show_slsa_map(portal_port, env)
+        banner("An evidence pack request")
+        pack_request(portal_port)
         banner("Metered usage and invoices (UsageRecorded batches, InvoiceIssued once per tenant and period)")
         show_finance(portal_port, env)
         banner("Trust Portal")
@@ -183,6 +266,7 @@ def main() -> int:
                 pass
         return batch.returncode
     finally:
+        watch.stop()
         portal.stop()
         service.stop()
         receiver.stop()

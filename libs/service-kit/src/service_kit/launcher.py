@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -37,7 +38,9 @@ def env_for(settings: BaseSettings, **extra: str) -> dict[str, str]:
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         elif isinstance(value, frozenset | set | list | tuple):
-            value = "[" + ",".join(f'"{v}"' for v in sorted(value)) + "]"
+            value = json.dumps(sorted(value))
+        elif isinstance(value, dict):
+            value = json.dumps(value)
         env[f"{prefix}{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     env.update(extra)
     return env

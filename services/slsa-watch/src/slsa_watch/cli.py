@@ -67,7 +67,7 @@ def adoption(
         level = f"L{r.build_level}" if r.build_level else "-"
         yes = {True: "yes", False: "no"}
         table.add_row(r.tenant, r.repo, level, yes[r.hermetic], yes[r.pinned], latest, r.builder_id or "-")
-    console = Console(width=160)
+    console = Console(width=200)
     console.print(table)
     verdict = "met" if summary.met else "not met"
     console.print(

@@ -59,6 +59,7 @@ class Signer:
         dependency: dict[str, object] = {"uri": f"git+https://{repo}@{ref}"}
         if pinned:  # a commit id (40 hex digits) standing in for the source's
             dependency["digest"] = {"gitCommit": hashlib.sha256(f"{repo}{ref}".encode()).hexdigest()[:40]}
+        invocation = str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://{repo}/{ref}/{artifact}/{builder}"))
         statement = {
             "_type": "https://in-toto.io/Statement/v1",
             "subject": [{"name": artifact, "digest": {"sha256": digest_of(artifact)}}],
@@ -70,7 +71,7 @@ class Signer:
                     "internalParameters": {"hermetic": hermetic},
                     "resolvedDependencies": [dependency],
                 },
-                "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": str(uuid.uuid4())}},
+                "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": invocation}},
             },
         }
         return self.sign(json.dumps(statement, separators=(",", ":")).encode())
