@@ -227,9 +227,16 @@ async def test_runner_events_give_pool_figures_a_saturation_signal_and_gauges(sl
                     "repo": "github.com/acme/robot"}  # fmt: skip
             return kind.create(data=data(**base, **{k: at for k in fields}), source="/ci", tenantid="acme", time=at)
 
-        await send(event(HermeticJobQueued, HermeticJobQueuedData, 8, "j1", queued_at=1), topics.RUNNER_EVENTS)
-        await send(event(HermeticJobStarted, lambda **f: HermeticJobStartedData(runner="r1", **f), 7, "j1",
+        # one job that waited 30 s and runs (within the bound whichever batch its events land in)
+        await send(event(HermeticJobQueued, HermeticJobQueuedData, 1.5, "j1", queued_at=1), topics.RUNNER_EVENTS)
+        await send(event(HermeticJobStarted, lambda **f: HermeticJobStartedData(runner="r1", **f), 1, "j1",
                          started_at=1), topics.RUNNER_EVENTS)  # fmt: skip
+
+        async def running() -> bool:
+            doc = db["runner_pools"].find_one({"_id": "hermetic-linux"})
+            return doc is not None and doc["running"] == 1
+
+        await eventually(running, what="the running job in the pool snapshot")
         for n in range(3):  # three jobs waiting 5 minutes: saturated (bound 2 minutes)
             await send(event(HermeticJobQueued, HermeticJobQueuedData, 5, f"w{n}", queued_at=1), topics.RUNNER_EVENTS)
 
@@ -261,3 +268,15 @@ async def test_runner_events_give_pool_figures_a_saturation_signal_and_gauges(sl
         assert db["runner_jobs"].count_documents({}) == 4
     finally:
         await service.stop()
+
+
+async def test_the_roles_split_the_consumers(slsa_settings):
+    def consumed(role: str) -> set[str]:
+        service = build_app(slsa_settings.model_copy(update={"role": role}))
+        names = [t.name if hasattr(t, "name") else t for s in service.broker.subscribers for t in s.topics]
+        return {n.removeprefix(slsa_settings.topic_prefix) for n in names}
+
+    verifier, projector = consumed("verifier"), consumed("projector")
+    assert verifier == {topics.PROVENANCE_SUBMITTED, topics.POLICY_EVENTS}
+    assert projector == {topics.PROVENANCE_EVENTS, topics.RUNNER_EVENTS}
+    assert consumed("all") == verifier | projector

@@ -74,8 +74,9 @@ class SlsaWatch:
         await self.mongo.close()
 
     async def start_ticker(self) -> None:
-        """Refresh the runner pools' figures every runner_tick_s, between events too."""
-        self.ticker = asyncio.create_task(self.tick_forever())
+        """Refresh the runner pools' figures every runner_tick_s, between events too (projector role)."""
+        if self.settings.role != "verifier":
+            self.ticker = asyncio.create_task(self.tick_forever())
 
     async def stop_ticker(self) -> None:
         """Stop refreshing."""
@@ -161,6 +162,17 @@ def build_app(
     # Declared for the AsyncAPI document; verdicts go out a batch at a time through the BulkPublisher.
     broker.publisher(verdicts_topic, title="slsa-watch:provenance.events.v1", schema=ProvenanceVerdict)
 
+    if settings.role != "projector":
+        add_verifier(service)
+    if settings.role != "verifier":
+        add_projections(service)
+    return service
+
+
+def add_verifier(service: SlsaWatch) -> None:
+    """The verifier: submissions and trust policies in, verdicts out (any number of replicas)."""
+    settings, broker, deps = service.settings, service.broker, service.deps
+
     @broker.subscriber(
         settings.topic(topics.PROVENANCE_SUBMITTED),
         group_id=settings.group_id,
@@ -185,8 +197,13 @@ def build_app(
         if isinstance(event, TrustPolicyUpdated):
             await deps.policies.record(event)
 
+
+def add_projections(service: SlsaWatch) -> None:
+    """The projector: the SLSA map and the runner pools' figures (exactly one replica)."""
+    settings, broker, deps, runners = service.settings, service.broker, service.deps, service.runners
+
     @broker.subscriber(
-        verdicts_topic,
+        settings.topic(topics.PROVENANCE_EVENTS),
         group_id=settings.map_group_id,
         auto_offset_reset="earliest",
         batch=True,
@@ -201,12 +218,12 @@ def build_app(
             try:
                 verdicts.append(VERDICT.validate_json(body))
             except ValidationError as exc:
-                await dead_letters.send_record(record, exc)
+                await deps.dead_letter(record, exc)
         if await handlers.fold_verdicts(verdicts, deps):
-            metrics.adoption(await service.adoption())
+            deps.metrics.adoption(await service.adoption())
 
     @broker.subscriber(
-        runners_topic,
+        settings.topic(topics.RUNNER_EVENTS),
         group_id=settings.runner_group_id,
         auto_offset_reset="earliest",
         batch=True,
@@ -221,13 +238,11 @@ def build_app(
             try:
                 event = RUNNER_EVENT.validate_json(body)
             except ValidationError as exc:
-                await dead_letters.send_record(record, exc)
+                await deps.dead_letter(record, exc)
                 continue
             if not isinstance(event, RunnerQueueSaturated | RunnerQueueRecovered):  # our own signals
                 jobs.append(event)
         await runners.apply(jobs)
-
-    return service
 
 
 def main() -> None:

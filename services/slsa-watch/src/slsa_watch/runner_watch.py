@@ -9,6 +9,7 @@ neither repeats nor loses an alert.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -67,6 +68,7 @@ class RunnerWatch:
         self.gauges, self.signal, self.clock = gauges, signal, clock
         self.live: dict[str, JobRecord] = {}
         self.loaded = False
+        self.lock = asyncio.Lock()  # a batch and the ticker never interleave (one signal per change)
 
     async def load(self) -> None:
         """Read the jobs a snapshot still counts (once, at start)."""
@@ -76,6 +78,17 @@ class RunnerWatch:
 
     async def apply(self, events: Sequence[JobEvent]) -> None:
         """Fold a batch of job events, then refresh every pool."""
+        async with self.lock:
+            await self.fold(events)
+            await self.refreshed()
+
+    async def refresh(self) -> list[PoolSnapshot]:
+        """Recompute, store and export every pool's snapshot; signal saturation changes."""
+        async with self.lock:
+            return await self.refreshed()
+
+    async def fold(self, events: Sequence[JobEvent]) -> None:
+        """Fold job events into the records (memory and `runner_jobs`)."""
         if not self.loaded:
             await self.load()
         changed: dict[str, JobRecord] = {}
@@ -88,27 +101,25 @@ class RunnerWatch:
                 self.live[job_id] = changed[job_id] = record
         for job_id, record in sorted(changed.items()):
             await self.jobs.save(job_id, record)
-        await self.refresh()
 
-    async def refresh(self) -> list[PoolSnapshot]:
-        """Recompute, store and export every pool's snapshot; signal saturation changes."""
+    async def refreshed(self) -> list[PoolSnapshot]:
+        """The pools' snapshots, stored, exported and signalled (the caller holds the lock)."""
         if not self.loaded:
             await self.load()
         now = self.clock()
         self.live = {j.job_id: j for j in current(self.live.values(), now, self.pools.window)}
         names = sorted(set(self.pools.sizes) | {j.pool for j in self.live.values()})
+        taken = [snapshot(pool, self.live.values(), self.pools, now) for pool in names]
         signals: list[Signal] = []
-        taken = []
-        for pool in names:
-            snap = snapshot(pool, self.live.values(), self.pools, now)
-            before = await self.snapshots.get(pool)
-            await self.snapshots.save(pool, snap)
+        for snap in taken:
+            before = await self.snapshots.get(snap.pool)
             if snap.saturated != (before.saturated if before else False):
                 signals.append(self.signal_of(snap))
-            self.gauges.show(snap)
-            taken.append(snap)
-        if signals:
+        if signals:  # announced before the new state is stored: a failure here repeats the signal, never loses it
             await self.signal(signals)
+        for snap in taken:
+            await self.snapshots.save(snap.pool, snap)
+            self.gauges.show(snap)
         return taken
 
     def signal_of(self, snap: PoolSnapshot) -> Signal:

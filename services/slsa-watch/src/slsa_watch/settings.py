@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from service_kit.settings import ServiceSettings
@@ -13,6 +15,11 @@ class SlsaWatchSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SLSA_WATCH_", extra="ignore", frozen=True)
 
     service_name: str = "slsa-watch"
+    role: Literal["all", "verifier", "projector"] = Field(
+        default="all",
+        description="verifier: submissions to verdicts (scale out); projector: the SLSA map and runner "
+        "telemetry (exactly one replica: pool figures need every event of a pool); all: both (dev, tests).",
+    )
     group_id: str = Field(default="slsa-watch", description="Consumer group of the verifier.")
     policy_group_id: str = Field(default="slsa-watch-policies", description="Consumer group keeping trust policies.")
     map_group_id: str = Field(default="slsa-watch-map", description="Consumer group folding verdicts into the map.")
