@@ -50,6 +50,11 @@ class TrustPolicyUpdatedData(Contract):
     keys: tuple[TrustedKey, ...] = Field(min_length=1, max_length=50)
     builders: tuple[TrustedBuilder, ...] = Field(min_length=1, max_length=50)
     source_repositories: tuple[str, ...] = Field(min_length=1, max_length=500)
+    source_refs: tuple[str, ...] = Field(
+        default=(),
+        max_length=50,
+        description="Source refs the provenance may name, as glob patterns (e.g. refs/tags/v*); none: any ref.",
+    )
     updated_by: str
     updated_at: UtcDatetime
 

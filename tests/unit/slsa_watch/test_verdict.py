@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -108,3 +109,12 @@ def test_a_50_mb_envelope_is_rejected_by_size_before_it_is_parsed():
     verdict = judge(huge, DIGEST, "github.com/acme/robot", policy())
     assert not verdict.verified and verdict.build_level == 0
     assert verdict.failed == (f"envelope: {len(huge):,} bytes, over the limit of {MAX_ENVELOPE_BYTES:,}",)
+
+
+def test_the_source_ref_must_match_the_policys_patterns_when_it_names_any():
+    tags_only = dataclasses.replace(policy(), source_refs=("refs/tags/v*",))
+    assert judge(envelope(), DIGEST, "github.com/acme/robot", tags_only).verified  # refs/tags/v1
+    branch = envelope(repo="git+https://github.com/acme/robot@refs/heads/dev")
+    verdict = judge(branch, DIGEST, "github.com/acme/robot", tags_only)
+    assert verdict.failed == ("source: ref refs/heads/dev is not one the policy expects (refs/tags/v*)",)
+    assert judge(branch, DIGEST, "github.com/acme/robot", policy()).verified  # no refs named: any ref

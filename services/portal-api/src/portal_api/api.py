@@ -70,6 +70,11 @@ class TrustPolicy(BaseModel):
     keys: tuple[TrustedKey, ...] = Field(min_length=1, max_length=50)
     builders: tuple[TrustedBuilder, ...] = Field(min_length=1, max_length=50)
     source_repositories: tuple[str, ...] = Field(min_length=1, max_length=500)
+    source_refs: tuple[str, ...] = Field(
+        default=(),
+        max_length=50,
+        description="Source refs the provenance may name, as glob patterns (e.g. refs/tags/v*); none: any ref.",
+    )
 
     @model_validator(mode="after")
     def _keys_parse_as_declared(self) -> "TrustPolicy":

@@ -39,6 +39,7 @@ def policy_of(event: TrustPolicyUpdated) -> TrustPolicy:
         builders=tuple(BuilderRule(b.id, prefix=b.prefix, hardened=b.hardened) for b in event.data.builders),
         source_repositories=event.data.source_repositories,
         policy_id=event.data.policy_id,
+        source_refs=event.data.source_refs,
     )
 
 

@@ -10,6 +10,7 @@ checks, reported beside the level and never raising it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cached_property
 
 from schemas.provenance import MAX_ENVELOPE_BYTES
@@ -41,6 +42,7 @@ class TrustPolicy:
     builders: tuple[BuilderRule, ...]
     source_repositories: tuple[str, ...]
     policy_id: str = ""
+    source_refs: tuple[str, ...] = ()
 
     @cached_property
     def expected_sources(self) -> frozenset[str]:
@@ -98,6 +100,9 @@ def judge(envelope: str | bytes, artifact_sha256: str, repo: str, policy: TrustP
         failed.append(f"builder: {claim.builder_id or '(none)'} is not a builder the tenant trusts")
     if repo_name(claim.source_repo) not in policy.expected_sources:
         failed.append(f"source: {claim.source_repo or '(none)'} is not an expected source repository")
+    if policy.source_refs and not any(fnmatchcase(claim.source_ref, p) for p in policy.source_refs):
+        expected_refs = ", ".join(policy.source_refs)
+        failed.append(f"source: ref {claim.source_ref or '(none)'} is not one the policy expects ({expected_refs})")
     if repo_name(claim.source_repo) != repo_name(repo):
         failed.append(f"source: the provenance names {claim.source_repo or '(none)'}, the submission {repo}")
     level = 1 if rule is None else 3 if rule.hardened else 2
