@@ -4,7 +4,6 @@ slsa-watch process (a real subprocess) verifies it; the portal's SLSA map tab sh
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -12,16 +11,9 @@ from service_kit.launcher import ServiceProcess, env_for, free_port
 from slsa_watch.samples import HOSTED_BUILDER, Signer, digest_of
 from slsa_watch.settings import SlsaWatchSettings
 
+from tests.integration.support import wait_for
+
 REPOS = ["github.com/acme/robot", "github.com/acme/arm", "github.com/acme/eye"]
-
-
-def wait_for(check, timeout: float = 60.0, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_provenance_submitted_through_the_portal_is_verified_and_mapped(

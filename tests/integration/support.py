@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -63,3 +64,13 @@ def tenant(mongo: MongoClient, settings: OnboardingSettings, slug: str) -> dict 
 def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> CohortView:
     members = mongo[settings.mongo_db]["onboarding_cohorts"].find({"cohort": name})
     return CohortView.of(name, [CohortMember.model_validate(m) for m in members])
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:
+    """Poll `check` (blocking) until it returns something truthy, and return that; fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import time
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -23,7 +22,7 @@ from schemas.provenance import MAX_ENVELOPE_BYTES
 
 from schemas import topics
 from tests.integration.conftest import MONGO
-from tests.integration.support import read_topic
+from tests.integration.support import read_topic, wait_for
 
 DIGEST = "a" * 64
 ENVELOPE = {
@@ -35,15 +34,6 @@ ENVELOPE = {
 
 def pem(key) -> str:
     return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def wait_for(check, timeout: float = 20.0, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def admin_key(portal, issuer, tenant: str, role: str = "engineer") -> dict[str, str]:

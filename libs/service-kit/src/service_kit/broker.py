@@ -9,7 +9,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream import AckPolicy
 from faststream._internal.middlewares import BaseMiddleware
@@ -28,6 +28,7 @@ from service_kit.logging import get_logger
 from service_kit.settings import ServiceSettings
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 # Errors of the infrastructure, not of the message: after the retries the message is not
 # dead-lettered but left uncommitted (redelivered), so an outage never empties a topic into its DLQ.
@@ -149,6 +150,22 @@ async def cloudevents_decoder(msg: StreamMessage[Any], original: Callable[..., A
 async def raw_batch_decoder(msg: StreamMessage[Any], original: Callable[..., Awaitable[Any]]) -> Any:
     """Leave a batch's bodies undecoded (bytes each), so the handler validates and dead-letters them one by one."""
     return list(msg.body)
+
+
+async def decode_each(
+    bodies: Sequence[bytes],
+    records: Sequence[Any],
+    parse: Callable[[bytes], T],
+    dead_letter: Callable[[Any, BaseException], Awaitable[None]],
+) -> list[tuple[T, Any]]:
+    """Each record of a raw batch parsed, with its record; one that does not parse goes to the DLQ alone."""
+    parsed = []
+    for body, record in zip(bodies, records, strict=True):
+        try:
+            parsed.append((parse(body), record))
+        except POISON_ERRORS as exc:
+            await dead_letter(record, exc)
+    return parsed
 
 
 def build_broker(

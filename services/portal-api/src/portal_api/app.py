@@ -18,14 +18,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
-from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
 from schemas.read_models import SlsaRepoStatus
-from service_kit.broker import ensure_topics, publish_event, raw_batch_decoder, try_start
+from service_kit.broker import decode_each, ensure_topics, publish_event, raw_batch_decoder, try_start
 from service_kit.health import readiness
 from service_kit.logging import get_logger
 from service_kit.tracing import build_tracer_provider
@@ -140,6 +139,7 @@ def build_app(
 def add_projections(portal: Portal) -> None:
     """The portal's read models, folded from the events it shows (the `projector` role, or `all`)."""
     settings, broker = portal.settings, portal.broker
+    dead_letter = portal.dead_letters.send_record
 
     @broker.subscriber(
         settings.topic(topics.AUDIT_EVENTS),
@@ -157,15 +157,9 @@ def add_projections(portal: Portal) -> None:
         "written a fetched batch at a time (one decision per request makes this the busiest fold).",
     )
     async def on_access_decided(bodies: list[bytes], message: KafkaMessage) -> None:
-        entries = []
-        for body, record in zip(bodies, message.raw_message, strict=True):
-            try:
-                event = AccessDecided.model_validate_json(body)
-            except ValidationError as exc:  # a poison record goes to the DLQ alone; the batch proceeds
-                await portal.dead_letters.send_record(record, exc)
-                continue
-            entries.append((event.id, AuditEntry.of(event)))
-        await portal.audit.insert_many_once(entries)
+        # a poison record goes to the DLQ alone; the batch proceeds
+        decided = await decode_each(bodies, message.raw_message, AccessDecided.model_validate_json, dead_letter)
+        await portal.audit.insert_many_once([(event.id, AuditEntry.of(event)) for event, _ in decided])
 
     @broker.subscriber(
         settings.topic(topics.BILLING_EVENTS),
@@ -191,12 +185,7 @@ def add_projections(portal: Portal) -> None:
         description="Keeps the SLSA map tab: each repository's newest verified level and its newest outcome.",
     )
     async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
-        verdicts = []
-        for body, record in zip(bodies, message.raw_message, strict=True):
-            try:
-                verdicts.append(VERDICT.validate_json(body))
-            except ValidationError as exc:
-                await portal.dead_letters.send_record(record, exc)
+        verdicts = [v for v, _ in await decode_each(bodies, message.raw_message, VERDICT.validate_json, dead_letter)]
         await portal.slsa_repos.fold(verdicts, SlsaRepoStatus.key_of, SlsaRepoStatus.folded)
 
     @broker.subscriber(

@@ -15,14 +15,14 @@ from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 from pymongo import AsyncMongoClient
 from schemas.envelope import CloudEvent
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import VERDICT, ProvenanceVerdict
 from schemas.read_models import SlsaAdoption, SlsaRepoStatus
 from schemas.runner import RunnerEvent, RunnerQueueRecovered, RunnerQueueSaturated
-from service_kit.broker import BulkPublisher, build_broker, ensure_topics, raw_batch_decoder
+from service_kit.broker import BulkPublisher, build_broker, decode_each, ensure_topics, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, ProjectionStore, build_mongo
@@ -213,12 +213,9 @@ def add_projections(service: SlsaWatch) -> None:
         description="Folds verdicts into the SLSA map (tenant, repository) and the organisation's adoption.",
     )
     async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
-        verdicts = []
-        for body, record in zip(bodies, message.raw_message, strict=True):
-            try:
-                verdicts.append(VERDICT.validate_json(body))
-            except ValidationError as exc:
-                await deps.dead_letter(record, exc)
+        verdicts = [
+            v for v, _ in await decode_each(bodies, message.raw_message, VERDICT.validate_json, deps.dead_letter)
+        ]
         if await handlers.fold_verdicts(verdicts, deps):
             deps.metrics.adoption(await service.adoption())
 
@@ -233,16 +230,9 @@ def add_projections(service: SlsaWatch) -> None:
         description="Folds hermetic job events into queue depth, waits and utilisation per pool; signals saturation.",
     )
     async def on_runner_events(bodies: list[bytes], message: KafkaMessage) -> None:
-        jobs = []
-        for body, record in zip(bodies, message.raw_message, strict=True):
-            try:
-                event = RUNNER_EVENT.validate_json(body)
-            except ValidationError as exc:
-                await deps.dead_letter(record, exc)
-                continue
-            if not isinstance(event, RunnerQueueSaturated | RunnerQueueRecovered):  # our own signals
-                jobs.append(event)
-        await runners.apply(jobs)
+        events = await decode_each(bodies, message.raw_message, RUNNER_EVENT.validate_json, deps.dead_letter)
+        # our own saturation signals share the topic
+        await runners.apply([e for e, _ in events if not isinstance(e, RunnerQueueSaturated | RunnerQueueRecovered)])
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from schemas.provenance import ProvenanceSubmitted, ProvenanceVerdict
 from schemas.read_models import SlsaRepoStatus
+from service_kit.broker import decode_each
 from service_kit.logging import get_logger
 from service_kit.mongo import ProjectionStore
 
@@ -41,12 +41,7 @@ class Deps:
 
 async def verify_batch(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> list[ProvenanceVerdict]:
     """Decode, verify and publish a batch of submissions; returns the verdicts published."""
-    submissions: list[tuple[ProvenanceSubmitted, Any]] = []
-    for body, record in zip(bodies, records, strict=True):
-        try:
-            submissions.append((ProvenanceSubmitted.model_validate_json(body), record))
-        except ValidationError as exc:
-            await deps.dead_letter(record, exc)
+    submissions = await decode_each(bodies, records, ProvenanceSubmitted.model_validate_json, deps.dead_letter)
     policies = {tenant: await deps.policies.policy(tenant) for tenant in {s.tenantid for s, _ in submissions}}
     verdicts: list[ProvenanceVerdict] = []
     for submission, record in submissions:
