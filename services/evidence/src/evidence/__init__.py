@@ -1,0 +1,1 @@
+"""Evidence: deterministic evidence packs, signed, in an append-only Merkle ledger with offline proofs."""
