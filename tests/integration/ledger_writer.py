@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import sys
+import time
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -14,12 +15,14 @@ from evidence.signing import PlatformKey
 from pymongo import AsyncMongoClient
 
 
-async def main(uri: str, db_name: str, tag: str, count: int, seed: int) -> None:
+async def main(uri: str, db_name: str, tag: str, count: int, seed: int, start_at: float) -> None:
     rng = random.Random(seed)
     client: AsyncMongoClient = AsyncMongoClient(uri)
     db = client[db_name]
     store = LedgerStore(db["ledger_entries"], db["ledger_heads"], PlatformKey(ed25519.Ed25519PrivateKey.generate()),
                         lambda: datetime.now(UTC))  # fmt: skip
+    await store.catch_up()  # connected and ready; then both writers start together
+    await asyncio.sleep(max(0.0, start_at - time.time()))
     written: dict[str, int] = {}
     n = 0
     while n < count:
@@ -28,9 +31,13 @@ async def main(uri: str, db_name: str, tag: str, count: int, seed: int) -> None:
         indices, _ = await store.append(batch)
         written.update({e["subject"]: i for e, i in zip(batch, indices, strict=True)})
         n += len(batch)
+        # A builder appends once per pack, not in a tight loop; the pause also lets the other writer in
+        # (SQLite's busy handler is not fair: a writer that never pauses starves the other).
+        await asyncio.sleep(rng.uniform(0, 0.02))
     print(json.dumps(written))
     await client.close()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+    uri, db_name, tag, count, seed, start_at = sys.argv[1:7]
+    asyncio.run(main(uri, db_name, tag, int(count), int(seed), float(start_at)))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -19,6 +21,8 @@ from evidence.signing import PlatformKey
 from pymongo import AsyncMongoClient, MongoClient
 
 from tests.integration.conftest import MONGO
+
+PER_WRITER = 200
 
 
 def naive_root(leaves: list[bytes]) -> bytes:
@@ -42,9 +46,20 @@ def db_name():
 
 
 def test_two_processes_appending_at_once_never_fork_the_ledger(db_name):
+    start_at = time.time() + 4  # both processes imported and connected by then
     writers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.ledger_writer", MONGO, db_name, tag, "120", str(seed)],
+            [
+                sys.executable,
+                "-m",
+                "tests.integration.ledger_writer",
+                MONGO,
+                db_name,
+                tag,
+                str(PER_WRITER),
+                str(seed),
+                str(start_at),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -60,13 +75,16 @@ def test_two_processes_appending_at_once_never_fork_the_ledger(db_name):
         entries = list(client[db_name]["ledger_entries"].find())
         heads = list(client[db_name]["ledger_heads"].find())
     by_index = {doc["_id"]: doc for doc in entries}
-    assert sorted(by_index) == list(range(240))  # contiguous, one entry per index
+    assert sorted(by_index) == list(range(2 * PER_WRITER))  # contiguous, one entry per index
+    tags = [by_index[i]["entry"]["tenant"] for i in sorted(by_index)]
+    switches = sum(1 for a, b in itertools.pairwise(tags) if a != b)
+    assert switches >= 4, f"the writers did not overlap ({switches} switches): the test proves nothing"
     for written in results.values():  # each writer's entries are where it was told they are
-        assert len(written) == 120
+        assert len(written) == PER_WRITER
         assert all(by_index[i]["entry"]["subject"] == subject for subject, i in written.items())
-    leaves = [hashlib.sha256(b"\x00" + canonical(by_index[i]["entry"])).digest() for i in range(240)]
-    assert all(bytes.fromhex(by_index[i]["leaf"]) == leaves[i] for i in range(240))
-    assert heads and max(h["tree_size"] for h in heads) == 240
+    leaves = [hashlib.sha256(b"\x00" + canonical(by_index[i]["entry"])).digest() for i in range(2 * PER_WRITER)]
+    assert all(bytes.fromhex(by_index[i]["leaf"]) == leaves[i] for i in range(2 * PER_WRITER))
+    assert heads and max(h["tree_size"] for h in heads) == 2 * PER_WRITER
     for head in heads:  # every signed head, from either writer, is the root of the same single history
         assert head["root_hash"] == naive_root(leaves[: head["tree_size"]]).hex(), head["tree_size"]
 
