@@ -1,8 +1,8 @@
-"""Evidence context: pack requests on evidence.requests.v1 (the packs themselves come with the evidence service)."""
+"""Evidence context: pack requests on evidence.requests.v1; built and failed packs on evidence.events.v1."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -28,3 +28,48 @@ class PackRequested(CloudEvent):
     TYPE: ClassVar[str] = "io.trustportal.evidence.pack-requested.v1"
     type: Literal["io.trustportal.evidence.pack-requested.v1"] = "io.trustportal.evidence.pack-requested.v1"
     data: PackRequestedData
+
+
+class PackBuiltData(Contract):
+    """A tenant's evidence pack was built, signed, stored and recorded in the ledger."""
+
+    pack_id: str
+    pack_request_id: str | None = Field(default=None, description="The request it answers (none: scheduled).")
+    period: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="The pack digest (sha256 of the archive).")
+    size: int = Field(ge=0)
+    item_count: int = Field(ge=0)
+    ledger_index: int = Field(ge=0)
+    tree_size: int = Field(ge=1, description="The ledger's size in the signed head that proves the pack.")
+    root_hash: str = Field(description="That head's root, hex.")
+    built_at: UtcDatetime
+    time_to_pack_s: float = Field(ge=0, description="From the request to the pack in the ledger.")
+
+
+class PackBuilt(CloudEvent):
+    """An evidence pack is ready (on evidence.events.v1)."""
+
+    TYPE: ClassVar[str] = "io.trustportal.evidence.pack-built.v1"
+    type: Literal["io.trustportal.evidence.pack-built.v1"] = "io.trustportal.evidence.pack-built.v1"
+    data: PackBuiltData
+
+
+class PackFailedData(Contract):
+    """A pack could not be built; `reason` says why."""
+
+    pack_request_id: str | None = None
+    period: str
+    reason: str
+    failed_at: UtcDatetime
+
+
+class PackFailed(CloudEvent):
+    """An evidence pack request failed (on evidence.events.v1)."""
+
+    TYPE: ClassVar[str] = "io.trustportal.evidence.pack-failed.v1"
+    type: Literal["io.trustportal.evidence.pack-failed.v1"] = "io.trustportal.evidence.pack-failed.v1"
+    data: PackFailedData
+
+
+EvidenceFact = Annotated[PackBuilt | PackFailed, Field(discriminator="type")]
+"""Any event on evidence.events.v1."""

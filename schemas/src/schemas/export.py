@@ -9,7 +9,7 @@ from pathlib import Path
 from schemas.audit import AccessDecided
 from schemas.billing import InvoiceIssued, UsageRecorded
 from schemas.envelope import CloudEvent
-from schemas.evidence import PackRequested
+from schemas.evidence import PackBuilt, PackFailed, PackRequested
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
 from schemas.provenance import ProvenanceRejected, ProvenanceSubmitted, ProvenanceVerified
 from schemas.read_models import CohortMember, CohortView, SlsaAdoption, SlsaRepoStatus, TenantView
@@ -39,6 +39,8 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     AccessDecided,
     PolicyBundlePublished,
     PackRequested,
+    PackBuilt,
+    PackFailed,
     TrustPolicyUpdated,
     ProvenanceSubmitted,
     ProvenanceVerified,

@@ -1,0 +1,164 @@
+"""Composition root of the evidence service: build_app() wires settings to adapters; nothing runs at import."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker, KafkaMessage
+from gridfs import AsyncGridFSBucket
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
+from schemas.evidence import EvidenceFact, PackRequested
+from service_kit.broker import build_broker, decode_each, ensure_topics, publish_event, raw_batch_decoder
+from service_kit.health import health_routes
+from service_kit.logging import configure_logging, get_logger
+from service_kit.mongo import Doc, ProjectionStore, build_mongo
+from service_kit.tracing import build_tracer_provider
+
+from evidence.builder import Builder
+from evidence.items import StoredItem, stored
+from evidence.ledger_store import LedgerStore
+from evidence.metrics import EvidenceMetrics
+from evidence.settings import EvidenceSettings
+from evidence.signing import PlatformKey
+from schemas import topics
+
+log = get_logger(__name__)
+EVIDENCE_SOURCES = (topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS, topics.TENANT_EVENTS)
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with these settings; the message says which one to fix."""
+
+
+@dataclass
+class EvidenceService:
+    """The running parts of the service, for main() and for tests."""
+
+    settings: EvidenceSettings
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[Doc]
+    builder: Builder
+    registry: CollectorRegistry
+
+    async def prepare(self) -> None:
+        """Create topics (idempotent)."""
+        s = self.settings
+        names = [*EVIDENCE_SOURCES, topics.EVIDENCE_REQUESTS, topics.EVIDENCE_EVENTS]
+        await ensure_topics(s.kafka_bootstrap, [s.topic(n) for n in names])
+
+    async def start(self) -> None:
+        """Prepare and start consuming."""
+        await self.prepare()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """Stop consuming and close clients."""
+        await self.broker.stop()
+        await self.mongo.close()
+
+    def asgi(self) -> AsgiFastStream:
+        """The process's ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
+        return AsgiFastStream(
+            self.broker,
+            logger=logging.getLogger(f"{self.settings.service_name}.app"),
+            asgi_routes=health_routes(self.broker, self.mongo, self.registry),
+            on_startup=[self.prepare],
+        )
+
+
+def platform_key(settings: EvidenceSettings) -> PlatformKey:
+    """The signing key from settings; ConfigurationError names what to fix."""
+    if settings.signing_key is None:
+        raise ConfigurationError(
+            "EVIDENCE_SIGNING_KEY is not set: the platform's Ed25519 private key (PKCS#8 PEM) signs packs and "
+            "tree heads (generate one with: openssl genpkey -algorithm ed25519)"
+        )
+    try:
+        return PlatformKey.from_pem(settings.signing_key.get_secret_value())
+    except ValueError as exc:
+        raise ConfigurationError(f"EVIDENCE_SIGNING_KEY: {exc}") from None
+
+
+def build_app(
+    settings: EvidenceSettings | None = None, *, tracer_provider: TracerProvider | None = None, clock: Any = None
+) -> EvidenceService:
+    """Wire the service from settings; tests pass their own settings, tracer provider and clock."""
+    settings = settings or EvidenceSettings()
+    key = platform_key(settings)
+    tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
+    registry = CollectorRegistry()
+    broker, dead_letters = build_broker(
+        settings, group=settings.group_id, tracer_provider=tracer_provider, registry=registry
+    )
+    mongo = build_mongo(settings)
+    db = mongo[settings.mongo_db]
+    now = clock or (lambda: datetime.now(UTC))
+    items = ProjectionStore(db["evidence_items"], StoredItem)
+    builder = Builder(
+        items=items,
+        packs=db["evidence_packs"],
+        bucket=AsyncGridFSBucket(db, bucket_name=settings.bucket),
+        ledger=LedgerStore(db["ledger_entries"], db["ledger_heads"], key, now),
+        key=key,
+        metrics=EvidenceMetrics(registry),
+        clock=now,
+    )
+    service = EvidenceService(settings, broker, mongo, builder, registry)
+    outcomes = settings.topic(topics.EVIDENCE_EVENTS)
+    broker.publisher(outcomes, title="evidence:evidence.events.v1", schema=EvidenceFact)
+
+    @broker.subscriber(
+        *(settings.topic(t) for t in EVIDENCE_SOURCES),
+        group_id=settings.collect_group_id,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="evidence-collect:provenance, policy and tenant events",
+        description="Keeps every event that is evidence, by event id, for the packs of its tenant and period.",
+    )
+    async def on_evidence(bodies: list[bytes], message: KafkaMessage) -> None:
+        decoded = await decode_each(bodies, message.raw_message, json.loads, dead_letters.send_record)
+        kept = [item for body, _ in decoded if (item := stored(body)) is not None]
+        await items.insert_many_once([(item.event_id, item) for item in kept])
+
+    @broker.subscriber(
+        settings.topic(topics.EVIDENCE_REQUESTS),
+        group_id=settings.group_id,
+        auto_offset_reset="earliest",
+        title="evidence:evidence.requests.v1",
+        description="Builds the requested pack; announces PackBuilt or PackFailed on evidence.events.v1.",
+    )
+    async def on_pack_requested(event: PackRequested) -> None:
+        outcome = await builder.build(event)
+        await publish_event(broker, outcome, topic=outcomes)
+
+    return service
+
+
+def main() -> None:
+    """Run the service with /healthz, /readyz and /metrics on EVIDENCE_HTTP_PORT (default 8084)."""
+    import uvicorn
+
+    settings = EvidenceSettings()
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+    try:
+        service = build_app(settings)
+    except ConfigurationError as exc:
+        log.error("cannot start", reason=str(exc))
+        raise SystemExit(2) from None
+    uvicorn.run(
+        service.asgi(),
+        host=os.environ.get("EVIDENCE_HTTP_HOST", "127.0.0.1"),
+        port=int(os.environ.get("EVIDENCE_HTTP_PORT", "8084")),
+        log_config=None,
+        access_log=False,
+    )

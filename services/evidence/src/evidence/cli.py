@@ -1,0 +1,122 @@
+"""evidence: serve the builder (the default), verify a pack offline, export a pack, request the month's packs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from evidence.signing import load_public
+from evidence.verify import verify_pack
+
+app = typer.Typer(
+    help="Evidence: serve the pack builder (no command), verify packs offline, export packs, schedule packs.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context) -> None:
+    """Serve the builder on EVIDENCE_HTTP_HOST:EVIDENCE_HTTP_PORT (default 127.0.0.1:8084) when no command is given."""
+    if ctx.invoked_subcommand is None:
+        from evidence.app import main as run
+
+        run()
+
+
+def read_json(path: Path, what: str) -> dict[str, Any]:
+    """A JSON document given on the command line; exits 2 naming the file and problem."""
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        print(f"{what} {path}: unreadable ({exc})", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if not isinstance(value, dict):
+        print(f"{what} {path}: not a JSON object", file=sys.stderr)
+        raise typer.Exit(2)
+    return value
+
+
+@app.command()
+def verify(
+    pack: Annotated[Path, typer.Argument(help="The pack archive (evidence-<id>.tar).")],
+    key: Annotated[Path, typer.Option(help="The platform's public key (PEM), obtained out of band.")],
+    signature: Annotated[Path | None, typer.Option(help="DSSE envelope (default: PACK.dsse.json if present).")] = None,
+    proof: Annotated[Path | None, typer.Option(help="Inclusion proof (JSON).")] = None,
+    tree_head: Annotated[Path | None, typer.Option(help="Signed tree head (JSON).")] = None,
+) -> None:
+    """Verify a pack offline: every item against the manifest, the signature, inclusion under a signed tree head."""
+    try:
+        public = load_public(key.read_text())
+        archive = pack.read_bytes()
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the inputs: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    signature = signature or (pack.with_name(pack.name + ".dsse.json") if Path(f"{pack}.dsse.json").exists() else None)
+    report = verify_pack(
+        archive,
+        public,
+        read_json(signature, "signature") if signature else None,
+        read_json(proof, "proof") if proof else None,
+        read_json(tree_head, "tree head") if tree_head else None,
+    )
+    for name, ok, detail in report.checks:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
+    missing = [
+        what for what, given in (("signature", signature), ("proof", proof), ("tree head", tree_head)) if not given
+    ]
+    if missing:
+        print(f"not checked (not given): {', '.join(missing)}")
+    print(f"{pack.name}: {'VERIFIED' if report.ok and not missing else 'NOT VERIFIED'}")
+    raise typer.Exit(0 if report.ok and not missing else 1)
+
+
+@app.command()
+def export(
+    pack_id: Annotated[str, typer.Argument(help="The pack's id.")],
+    out: Annotated[Path, typer.Option(help="Directory to write the pack and its proofs into.")] = Path("."),
+) -> None:
+    """Write a stored pack with its signature, inclusion proof, tree head and the platform's public key."""
+    from evidence.store import export_pack
+
+    files = asyncio.run(export_pack(pack_id))
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        print(out / name)
+
+
+@app.command()
+def schedule(
+    period: Annotated[str | None, typer.Option(help="YYYY-MM.", rich_help_panel="Period")] = None,
+    last_month: Annotated[bool, typer.Option("--last-month", help="The month before this one.")] = False,
+) -> None:
+    """Request the period's pack for every tenant with evidence in it (run monthly by a CronJob)."""
+    from evidence.store import request_packs
+
+    if (period is None) == (not last_month):
+        print("give exactly one of --period YYYY-MM and --last-month", file=sys.stderr)
+        raise typer.Exit(2)
+    if period is None:
+        first = datetime.now(UTC).replace(day=1)
+        period = (first - timedelta(days=1)).strftime("%Y-%m")
+    import re
+
+    if not re.match(PERIOD, period):
+        print(f"--period {period!r}: expected YYYY-MM", file=sys.stderr)
+        raise typer.Exit(2)
+    tenants = asyncio.run(request_packs(period, str(uuid.uuid4())))
+    print(f"requested the {period} pack of {len(tenants)} tenant(s): {', '.join(tenants) or '-'}")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

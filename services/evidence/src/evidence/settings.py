@@ -1,0 +1,21 @@
+"""Evidence settings (env prefix EVIDENCE_)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+from service_kit.settings import ServiceSettings
+
+
+class EvidenceSettings(ServiceSettings):
+    """Everything the evidence service and its CLI read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", extra="ignore", frozen=True)
+
+    service_name: str = "evidence"
+    signing_key: SecretStr | None = Field(
+        default=None, description="The platform's Ed25519 private key (PKCS#8 PEM) signing packs and tree heads."
+    )
+    group_id: str = Field(default="evidence", description="Consumer group of the pack builder.")
+    collect_group_id: str = Field(default="evidence-collect", description="Consumer group keeping evidence items.")
+    bucket: str = Field(default="evidence_packs", description="GridFS bucket holding the pack archives.")

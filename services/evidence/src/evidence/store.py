@@ -1,0 +1,70 @@
+"""The CLI's reads and writes of stored packs: export one for an auditor, request a period's packs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from gridfs import AsyncGridFSBucket
+from schemas.envelope import derived_id
+from schemas.evidence import PackRequested, PackRequestedData
+from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.mongo import build_mongo
+
+from evidence.app import platform_key
+from evidence.pack import archive_name
+from evidence.settings import EvidenceSettings
+from schemas import topics
+
+
+async def export_pack(pack_id: str) -> dict[str, bytes]:
+    """The archive, its DSSE envelope, inclusion proof, tree head and the platform key, by file name."""
+    settings = EvidenceSettings()
+    mongo = build_mongo(settings)
+    try:
+        db = mongo[settings.mongo_db]
+        doc = await db["evidence_packs"].find_one({"_id": pack_id})
+        if doc is None or "ledger_index" not in doc:
+            raise SystemExit(f"no built pack {pack_id}")
+        stream = await AsyncGridFSBucket(db, bucket_name=settings.bucket).open_download_stream(pack_id)
+        archive = await stream.read()
+    finally:
+        await mongo.close()
+    name = archive_name(pack_id)
+    return {
+        name: archive,
+        f"{name}.dsse.json": json.dumps(doc["envelope"], indent=2).encode(),
+        f"{name}.proof.json": json.dumps(doc["proof"], indent=2).encode(),
+        f"{name}.tree-head.json": json.dumps(doc["tree_head"], indent=2).encode(),
+        "platform-key.pem": platform_key(settings).public_pem().encode(),
+    }
+
+
+async def request_packs(period: str, run_id: str) -> list[str]:
+    """Publish PackRequested for every tenant with evidence in `period`; the tenants."""
+    settings = EvidenceSettings()
+    mongo = build_mongo(settings)
+    try:
+        tenants = sorted(
+            t for t in await mongo[settings.mongo_db]["evidence_items"].distinct("tenant", {"period": period})
+            if t != "platform"
+        )  # fmt: skip
+    finally:
+        await mongo.close()
+    broker, _ = build_broker(settings, group="evidence-schedule")
+    await ensure_topics(settings.kafka_bootstrap, [settings.topic(topics.EVIDENCE_REQUESTS)])
+    await broker.connect()
+    try:
+        now = datetime.now(UTC)
+        for tenant in tenants:
+            request_id = derived_id(f"schedule/{tenant}/{period}", PackRequested.TYPE)
+            data = PackRequestedData(
+                pack_request_id=request_id, period=period, requested_by="schedule", requested_at=now
+            )
+            event = PackRequested.create(
+                data=data, source="/services/evidence", tenantid=tenant, time=now, id=f"{request_id}/{run_id}"
+            )
+            await publish_event(broker, event, topic=settings.topic(topics.EVIDENCE_REQUESTS))
+    finally:
+        await broker.stop()
+    return tenants
