@@ -82,7 +82,7 @@ test: lint typecheck policy-test k8s-validate test-unit test-integration ## Ever
 demo: up ## The whole platform on the local stack, end to end
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
 
-bench: bench-onboarding bench-portal bench-slsa ## Every benchmark (figures and ratios against a same-run baseline)
+bench: bench-onboarding bench-portal bench-slsa bench-evidence ## Every benchmark (figures and ratios against a same-run baseline)
 
 bench-onboarding: up ## 1,000 tenants onboarded end to end vs raw aiokafka
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python bench/onboarding/run.py
@@ -93,4 +93,7 @@ bench-portal: up ## A tenant-scoped portal read under load vs a bare FastAPI rou
 bench-slsa: up ## 10,000 provenance submissions through Kafka to verdicts vs raw signature checks
 	@$(UV) run --frozen python bench/slsa/run.py
 
-.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa
+bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
+	@$(UV) run --frozen python bench/evidence/run.py
+
+.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence

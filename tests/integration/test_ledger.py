@@ -74,7 +74,7 @@ def test_two_processes_appending_at_once_never_fork_the_ledger(db_name):
     with MongoClient(MONGO) as client:
         entries = list(client[db_name]["ledger_entries"].find())
         heads = list(client[db_name]["ledger_heads"].find())
-    by_index = {doc["_id"]: doc for doc in entries}
+    by_index = {int(doc["_id"]): doc for doc in entries}
     assert sorted(by_index) == list(range(2 * PER_WRITER))  # contiguous, one entry per index
     tags = [by_index[i]["entry"]["tenant"] for i in sorted(by_index)]
     switches = sum(1 for a, b in itertools.pairwise(tags) if a != b)

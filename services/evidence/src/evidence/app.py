@@ -19,11 +19,12 @@ from schemas.evidence import EvidenceFact, PackRequested
 from service_kit.broker import build_broker, decode_each, ensure_topics, publish_event, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
-from service_kit.mongo import Doc, ProjectionStore, build_mongo
+from service_kit.mongo import Doc, build_mongo
 from service_kit.tracing import build_tracer_provider
 
 from evidence.builder import Builder
-from evidence.items import StoredItem, stored
+from evidence.item_log import ItemLog
+from evidence.items import stored
 from evidence.ledger_store import LedgerStore
 from evidence.metrics import EvidenceMetrics
 from evidence.settings import EvidenceSettings
@@ -101,7 +102,7 @@ def build_app(
     mongo = build_mongo(settings)
     db = mongo[settings.mongo_db]
     now = clock or (lambda: datetime.now(UTC))
-    items = ProjectionStore(db["evidence_items"], StoredItem)
+    items = ItemLog(db["evidence_items"])
     builder = Builder(
         items=items,
         packs=db["evidence_packs"],
@@ -128,7 +129,7 @@ def build_app(
     async def on_evidence(bodies: list[bytes], message: KafkaMessage) -> None:
         decoded = await decode_each(bodies, message.raw_message, json.loads, dead_letters.send_record)
         kept = [item for body, _ in decoded if (item := stored(body)) is not None]
-        await items.insert_many_once([(item.event_id, item) for item in kept])
+        await items.append(kept)
 
     @broker.subscriber(
         settings.topic(topics.EVIDENCE_REQUESTS),

@@ -1,4 +1,4 @@
-"""The ledger in MongoDB: one document per leaf (`ledger_entries`, key: index), signed tree heads (`ledger_heads`).
+"""The ledger in MongoDB: a document per leaf (`ledger_entries`, key: zero-padded index), signed heads (`ledger_heads`).
 
 Appending is compare-and-set on the tree size through the unique `_id`: a writer inserts its entries
 at the indices after the last one it knows; if another writer took an index first, the insert fails
@@ -24,6 +24,14 @@ from evidence.signing import PlatformKey
 Doc = dict[str, Any]
 
 
+def doc_id(n: int) -> str:
+    """The key of entry n (or of the head of size n), zero-padded so that keys sort as numbers.
+
+    A string: every Mongo-wire server finds it through its _id index (FerretDB v1 only string keys).
+    """
+    return f"{n:012d}"
+
+
 class LedgerStore:
     """An append-only ledger shared by any number of processes."""
 
@@ -41,7 +49,7 @@ class LedgerStore:
 
     async def catch_up(self) -> int:
         """Read the entries appended since this process last looked; returns the tree size."""
-        while (doc := await self.entries.find_one({"_id": self.tree.size})) is not None:
+        while (doc := await self.entries.find_one({"_id": doc_id(self.tree.size)})) is not None:
             self.tree.append_hash(bytes.fromhex(doc["leaf"]))
             self.stored.append(doc["entry"])
         return self.tree.size
@@ -54,7 +62,7 @@ class LedgerStore:
             while pending:
                 start = await self.catch_up()
                 docs: list[Doc] = [
-                    {"_id": start + i, "entry": e, "leaf": entry_leaf(e).hex(), "appended_at": self.clock()}
+                    {"_id": doc_id(start + i), "entry": e, "leaf": entry_leaf(e).hex(), "appended_at": self.clock()}
                     for i, e in enumerate(pending)
                 ]
                 try:
@@ -67,7 +75,7 @@ class LedgerStore:
                 for doc in docs[:taken]:
                     self.tree.append_hash(bytes.fromhex(doc["leaf"]))
                     self.stored.append(doc["entry"])
-                    indices.append(doc["_id"])
+                    indices.append(int(doc["_id"]))
                 pending = pending[taken:]
             head = await self.sign_head()
         return indices, head
@@ -77,9 +85,9 @@ class LedgerStore:
         size = self.tree.size
         head = signed_head(size, self.tree.root(), self.clock(), self.key)
         try:
-            await self.heads.insert_one({**head, "_id": size})
+            await self.heads.insert_one({**head, "_id": doc_id(size)})
         except DuplicateKeyError:
-            kept = await self.heads.find_one({"_id": size})
+            kept = await self.heads.find_one({"_id": doc_id(size)})
             assert kept is not None
             kept.pop("_id")
             if kept["root_hash"] != head["root_hash"]:  # cannot happen: every index has one entry

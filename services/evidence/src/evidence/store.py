@@ -46,7 +46,8 @@ async def request_packs(period: str, run_id: str) -> list[str]:
     mongo = build_mongo(settings)
     try:
         tenants = sorted(
-            t for t in await mongo[settings.mongo_db]["evidence_items"].distinct("tenant", {"period": period})
+            t
+            for t in await mongo[settings.mongo_db]["evidence_items"].distinct("tenant", {"period": period})
             if t != "platform"
         )  # fmt: skip
     finally:
