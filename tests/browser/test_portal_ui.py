@@ -54,7 +54,7 @@ def seed(db) -> None:
          "last_artifact_sha256": "f" * 64, "last_verified_at": NOW, "last_outcome": "verified", "updated_at": NOW}
     )  # fmt: skip
     db["portal_evidence_packs"].insert_one(
-        {"_id": "cobalt-sys/p1", "tenant": "cobalt-sys", "pack_id": "pack-cobalt-2026-10", "sha256": "e" * 64,
+        {"_id": "pack-cobalt-2026-10", "tenant": "cobalt-sys", "pack_id": "pack-cobalt-2026-10", "sha256": "e" * 64,
          "item_count": 42, "ledger_index": 7, "built_at": NOW}
     )  # fmt: skip
 

@@ -124,6 +124,7 @@ def portal_settings(issuer: Issuer):
         mongo_uri=MONGO,
         mongo_db=f"it_{run}",
         onboarding_db=f"it_{run}",
+        evidence_db=f"it_{run}",
         topic_prefix=f"it-{run}.",
         jwks_json=issuer.jwks,
         jwt_issuer=ISSUER,

@@ -16,6 +16,7 @@ from tests.integration.conftest import MONGO
 from tests.integration.portal_support import ROLES
 
 MARK = "ACME-PRIVATE"
+PACK = "acme-pack-0001"  # an id the callers send (their own audit trail may echo it); its contents carry MARK
 NOW = datetime.now(UTC)
 # A valid body for each write, so a refusal is the policy's and not the validator's.
 BODIES = {
@@ -51,8 +52,9 @@ def seed_acme(db, key_id: str) -> None:
          "last_outcome": "verified", "updated_at": NOW}
     )  # fmt: skip
     db["portal_evidence_packs"].insert_one(
-        {"_id": "acme/p", "tenant": "acme", "pack_id": MARK, "sha256": "d" * 64, "item_count": 3, "ledger_index": 0,
-         "built_at": NOW}
+        {"_id": PACK, "tenant": "acme", "pack_id": PACK, "sha256": "d" * 64, "item_count": 3, "ledger_index": 0,
+         "built_at": NOW, "signature": {"payload": MARK}, "inclusion_proof": {"entry": {"subject": MARK}},
+         "tree_head": {"log_id": MARK}}
     )  # fmt: skip
     db["portal_usage"].insert_one(
         {
@@ -109,6 +111,7 @@ def credentials(client, issuer, tenant: str) -> dict[str, dict[str, str]]:
 
 def call(client, method: str, template: str, tenant: str, key_id: str, headers: dict[str, str]):
     path = template.replace("{tenant}", tenant).replace("{key_id}", key_id)
+    path = path.replace("{pack_id}", PACK).replace("{file}", "signature")
     assert "{" not in path, f"the sweep does not know a parameter of {template}"
     body = BODIES.get((method, template))
     if method in {"post", "put", "patch"}:

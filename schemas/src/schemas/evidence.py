@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
+
+EVIDENCE_BUCKET = "evidence_packs"
+"""The GridFS bucket holding pack archives (file id: the pack id); the portal reads it to serve downloads."""
 
 Scope = Literal["provenance", "policy", "onboarding", "sla"]
 SCOPES: tuple[Scope, ...] = ("provenance", "policy", "onboarding", "sla")
@@ -44,6 +47,9 @@ class PackBuiltData(Contract):
     root_hash: str = Field(description="That head's root, hex.")
     built_at: UtcDatetime
     time_to_pack_s: float = Field(ge=0, description="From the request to the pack in the ledger.")
+    signature: dict[str, Any] = Field(description="DSSE envelope: the platform's in-toto Statement over the digest.")
+    inclusion_proof: dict[str, Any] = Field(description="The pack's entry, index and audit path in the ledger.")
+    tree_head: dict[str, Any] = Field(description="The signed tree head the proof leads to.")
 
 
 class PackBuilt(CloudEvent):

@@ -112,6 +112,9 @@ class Builder:
             root_hash=doc["tree_head"]["root_hash"],
             built_at=doc["built_at"],
             time_to_pack_s=max(0.0, (now - request.data.requested_at).total_seconds()),
+            signature=doc["envelope"],
+            inclusion_proof=doc["proof"],
+            tree_head=doc["tree_head"],
         )
         return PackBuilt.create(
             data=data, source=SOURCE, tenantid=request.tenantid, time=now,

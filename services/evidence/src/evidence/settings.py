@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
+from schemas.evidence import EVIDENCE_BUCKET
 from service_kit.settings import ServiceSettings
 
 
@@ -18,4 +19,4 @@ class EvidenceSettings(ServiceSettings):
     )
     group_id: str = Field(default="evidence", description="Consumer group of the pack builder.")
     collect_group_id: str = Field(default="evidence-collect", description="Consumer group keeping evidence items.")
-    bucket: str = Field(default="evidence_packs", description="GridFS bucket holding the pack archives.")
+    bucket: str = Field(default=EVIDENCE_BUCKET, description="GridFS bucket holding the pack archives.")

@@ -21,11 +21,13 @@ from portal_api import key_admin, reads
 from portal_api.api_keys import KeyRole
 from portal_api.auth import bearer_token
 from portal_api.authorization import SOURCE, Subject
+from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
 from portal_api.members import TENANT_PATTERN
 from portal_api.runtime import Portal
 from schemas import topics
 
 Tenant = Annotated[str, Path(pattern=TENANT_PATTERN, description="Tenant slug.")]
+PackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Evidence pack id.")]
 IdempotencyKey = Annotated[
     str | None, Header(max_length=200, description="Repeat a write safely: the same key replays the first answer.")
 ]
@@ -140,6 +142,17 @@ def api_routes(portal: Portal) -> APIRouter:
     ) -> dict[str, Any]:
         await portal.authorize(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
         return await reads.audit_page(portal, tenant, limit, before)
+
+    @router.get(
+        "/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}",
+        summary="Download a pack (archive) or what verifies it offline (signature, proof, tree head)",
+        response_class=Response,
+        responses={200: {"content": {"application/x-tar": {}, "application/json": {}}}},
+    )
+    async def evidence_download(tenant: Tenant, pack_id: PackId, file: PackFile, who: Who) -> Response:
+        return await evidence_file(
+            portal, who, tenant, pack_id, file, f"/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
+        )
 
     @router.post("/tenants/{tenant}/evidence-packs", status_code=202, summary="Request an evidence pack")
     async def request_evidence_pack(

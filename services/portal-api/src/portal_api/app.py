@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
+from schemas.evidence import EvidenceFact, PackBuilt
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
 from schemas.read_models import SlsaRepoStatus
@@ -41,7 +42,7 @@ from portal_api.rate_limit import RateLimitedError
 from portal_api.runtime import Portal
 from portal_api.settings import PortalSettings
 from portal_api.ui import SESSION_COOKIE, ui_routes
-from portal_api.views import InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
 from schemas import topics
 
 log = get_logger(__name__)
@@ -54,6 +55,7 @@ TOPICS = (
     topics.PROVENANCE_SUBMITTED,
     topics.BILLING_EVENTS,
     topics.PROVENANCE_EVENTS,
+    topics.EVIDENCE_EVENTS,
 )
 
 
@@ -187,6 +189,17 @@ def add_projections(portal: Portal) -> None:
     async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
         verdicts = [v for v, _ in await decode_each(bodies, message.raw_message, VERDICT.validate_json, dead_letter)]
         await portal.slsa_repos.fold(verdicts, SlsaRepoStatus.key_of, SlsaRepoStatus.folded)
+
+    @broker.subscriber(
+        settings.topic(topics.EVIDENCE_EVENTS),
+        group_id=f"{settings.service_name}-evidence",
+        auto_offset_reset="earliest",
+        title="portal-api-evidence:evidence.events.v1",
+        description="Keeps the Evidence tab: each built pack by pack id, with its signature, proof and tree head.",
+    )
+    async def on_evidence(event: EvidenceFact) -> None:
+        if isinstance(event, PackBuilt):
+            await portal.evidence_packs.insert_once(event.data.pack_id, EvidencePackView.of(event))
 
     @broker.subscriber(
         settings.topic(topics.POLICY_EVENTS),

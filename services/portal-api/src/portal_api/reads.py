@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from portal_api.runtime import Portal
-from portal_api.views import usage_by_period
+from portal_api.views import EvidencePackView, usage_by_period
 
 OVERVIEW_FIELDS = ("display_name", "state", "cohort", "plan", "webhook_url", "contact_email")
 INVOICE_FIELDS = ("invoice_amount",)
@@ -53,7 +53,9 @@ async def slsa_map(portal: Portal, tenant: str) -> dict[str, Any]:
 async def evidence_packs(portal: Portal, tenant: str) -> dict[str, Any]:
     """Built evidence packs, newest first."""
     packs = await portal.stored(portal.evidence_packs.find({"tenant": tenant}))
-    rows = [p.model_dump(mode="json") for p in sorted(packs, key=lambda p: p.built_at, reverse=True)]
+    documents = set(EvidencePackView.DOCUMENTS.values())
+    newest = sorted(packs, key=lambda p: p.built_at, reverse=True)
+    rows = [p.model_dump(mode="json", exclude=documents) for p in newest]
     return {"tenant": tenant, "packs": rows, "empty": None if rows else empty("evidence", tenant)}
 
 

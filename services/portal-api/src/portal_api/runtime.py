@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi.responses import JSONResponse
+from gridfs import AsyncGridFSBucket
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
@@ -21,6 +22,7 @@ from pymongo.errors import PyMongoError
 from schemas.audit import AccessDecided
 from schemas.billing import Meter
 from schemas.envelope import CloudEvent
+from schemas.evidence import EVIDENCE_BUCKET
 from schemas.read_models import SlsaRepoStatus, TenantView
 from service_kit.broker import build_broker, publish_event
 from service_kit.logging import get_logger
@@ -82,6 +84,7 @@ class Portal:
         self.trust_policies = ProjectionStore(db["portal_trust_policies"], TrustPolicyView)
         self.slsa_repos = ProjectionStore(db["portal_slsa_repos"], SlsaRepoStatus)
         self.evidence_packs = ProjectionStore(db["portal_evidence_packs"], EvidencePackView)
+        self.evidence_archives = AsyncGridFSBucket(self.mongo[settings.evidence_db], bucket_name=EVIDENCE_BUCKET)
         self.idempotency = IdempotencyKeys(db["portal_idempotency"])
         self.limiter = RateLimiter(
             db["portal_rate_limits"],

@@ -33,6 +33,7 @@ class PortalSettings(ServiceSettings):
     dev_users_file: str = Field(default="", description="JSON list of seeded users (dev mode).")
     dev_signing_key: SecretStr | None = Field(default=None, description="EC P-256 PEM; generated when unset.")
     onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")
+    evidence_db: str = Field(default="trust_portal", description="Database of the evidence service's pack archives.")
     membership_cache_s: float = Field(
         default=5.0, ge=0, description="Seconds a membership lookup is reused (a revocation takes this long)."
     )

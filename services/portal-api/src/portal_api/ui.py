@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 from babel.numbers import format_currency, get_currency_precision
 from fastapi import APIRouter, Cookie, Form, Header, Query, Request
@@ -22,6 +22,7 @@ from portal_api import key_admin, reads
 from portal_api.api_keys import KeyRole
 from portal_api.auth import AuthenticationError
 from portal_api.authorization import Subject
+from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
 from portal_api.errors import ForbiddenError, NotFoundError
 from portal_api.members import TENANT_PATTERN
 from portal_api.runtime import Portal
@@ -178,6 +179,29 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
             return render("forbidden.html", status_code=403, **page)
         return render(f"tab_{tab.replace('-', '_')}.html", data=data, **page)
 
+    @router.get("/ui/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}")
+    async def evidence_download(
+        tenant: str,
+        pack_id: str,
+        file: str,
+        tp_session: Annotated[str | None, Cookie()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """A pack's file for the signed-in user (the API's download, with the session cookie)."""
+        who = await signed_in(tp_session, authorization)
+        if who is None:
+            return render("signed_out.html", status_code=401)
+        valid = re.fullmatch(TENANT_PATTERN, tenant) and re.fullmatch(PACK_ID_PATTERN, pack_id)
+        if not valid or file not in get_args(PackFile):
+            return render("not_found.html", status_code=404, who=who)
+        try:
+            path = f"/ui/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
+            return await evidence_file(portal, who, tenant, pack_id, cast(PackFile, file), path)
+        except ForbiddenError:
+            return render("forbidden_plain.html", status_code=403)
+        except NotFoundError:
+            return render("not_found.html", status_code=404, who=who)
+
     @router.post("/ui/tenants/{tenant}/api-keys")
     async def create_key(
         request: Request,
@@ -234,5 +258,6 @@ async def read_tab(portal: Portal, who: Subject, tenant: str, tab: Tab, before: 
     if tab.slug == "slsa":
         return await reads.slsa_map(portal, tenant)
     if tab.slug == "evidence":
-        return await reads.evidence_packs(portal, tenant)
+        packs = await reads.evidence_packs(portal, tenant)
+        return {**packs, "can_download": portal.may(who, tenant, "evidence:download")}
     return await reads.audit_page(portal, tenant, 50, before)

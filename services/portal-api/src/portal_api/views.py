@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
+from pydantic import Field
 from schemas.billing import METERS, InvoiceIssued, InvoiceIssuedData, Meter, UsageRecorded
 from schemas.envelope import Contract, UtcDatetime
+from schemas.evidence import PackBuilt
 from schemas.policy import TrustPolicyUpdated, TrustPolicyUpdatedData
 
 
@@ -65,7 +68,7 @@ class TrustPolicyView(TrustPolicyUpdatedData):
 
 
 class EvidencePackView(Contract):
-    """A built evidence pack (collection `portal_evidence_packs`; the evidence service fills it)."""
+    """A built evidence pack (collection `portal_evidence_packs`, key: pack id), folded from PackBuilt."""
 
     tenant: str
     pack_id: str
@@ -73,3 +76,25 @@ class EvidencePackView(Contract):
     item_count: int
     ledger_index: int
     built_at: UtcDatetime
+    period: str = ""
+    size: int = 0
+    tree_size: int = 0
+    signature: dict[str, Any] = Field(default_factory=dict)
+    inclusion_proof: dict[str, Any] = Field(default_factory=dict)
+    tree_head: dict[str, Any] = Field(default_factory=dict)
+
+    DOCUMENTS: ClassVar[dict[str, str]] = {
+        "signature": "signature",
+        "proof": "inclusion_proof",
+        "tree-head": "tree_head",
+    }
+
+    @classmethod
+    def of(cls, event: PackBuilt) -> EvidencePackView:
+        """The view of one PackBuilt event."""
+        d = event.data
+        return cls(
+            tenant=event.tenantid, pack_id=d.pack_id, sha256=d.sha256, item_count=d.item_count,
+            ledger_index=d.ledger_index, built_at=d.built_at, period=d.period, size=d.size, tree_size=d.tree_size,
+            signature=d.signature, inclusion_proof=d.inclusion_proof, tree_head=d.tree_head,
+        )  # fmt: skip

@@ -1,0 +1,40 @@
+"""Evidence pack downloads, for the API and the web UI alike: the archive, or what verifies it offline."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from fastapi import Response
+from gridfs.errors import NoFile
+from pymongo.errors import PyMongoError
+
+from portal_api.authorization import Subject
+from portal_api.errors import DependencyUnavailableError, NotFoundError
+from portal_api.runtime import Portal
+from portal_api.views import EvidencePackView
+
+PACK_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+PackFile = Literal["archive", "signature", "proof", "tree-head"]
+
+
+async def evidence_file(portal: Portal, who: Subject, tenant: str, pack_id: str, file: PackFile, path: str) -> Response:
+    """One file of a tenant's pack, to those who may download evidence (admins, auditors); 404 for another's."""
+    await portal.authorize(who, tenant, "evidence:download", path)
+    view = await portal.stored(portal.evidence_packs.get(pack_id))
+    if view is None or view.tenant != tenant:
+        raise NotFoundError(f"no evidence pack {pack_id} in {tenant}")
+    name = f"evidence-{pack_id}.tar"
+    if file == "archive":
+        try:  # NoFile is a PyMongoError too: tell it apart from an outage first
+            stream = await portal.evidence_archives.open_download_stream(pack_id)
+        except NoFile:
+            raise NotFoundError(f"the archive of evidence pack {pack_id} is not stored") from None
+        except PyMongoError as exc:
+            raise DependencyUnavailableError("evidence archives are unavailable") from exc
+        body, media, filename = await portal.stored(stream.read()), "application/x-tar", name
+    else:
+        document = getattr(view, EvidencePackView.DOCUMENTS[file])
+        body, media, filename = json.dumps(document, indent=2).encode(), "application/json", f"{name}.{file}.json"
+    headers = {"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"}
+    return Response(body, media_type=media, headers=headers)
