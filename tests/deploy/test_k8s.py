@@ -11,9 +11,9 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from evidence.settings import EvidenceSettings
 from onboarding.settings import OnboardingSettings
 from portal_api.settings import PortalSettings
-from evidence.settings import EvidenceSettings
 from slsa_watch.settings import SlsaWatchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +101,12 @@ def test_every_topic_has_a_dead_letter_twin(docs):
     assert all(f"{t}.dlq" in topics for t in topics if not t.endswith(".dlq"))
 
 
-SETTINGS = {"ONBOARDING_": OnboardingSettings, "PORTAL_": PortalSettings, "SLSA_WATCH_": SlsaWatchSettings, "EVIDENCE_": EvidenceSettings}
+SETTINGS = {
+    "ONBOARDING_": OnboardingSettings,
+    "PORTAL_": PortalSettings,
+    "SLSA_WATCH_": SlsaWatchSettings,
+    "EVIDENCE_": EvidenceSettings,
+}
 
 
 def test_config_keys_are_settings_the_services_read(docs):
