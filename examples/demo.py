@@ -4,8 +4,9 @@ Starts the onboarding service and a local Standard Webhooks receiver, onboards t
 example cohort from examples/tenants.csv with the batch CLI, and prints the cohort summary. Then the
 portal in dev mode (isolation and the presentation guard) and SLSA watch: three tenants register
 trust policies and CI keys, CI submits signed provenance for 8 repositories (L3, L2 and rejected),
-slsa-watch verifies it, the portal's SLSA map shows it and the adoption summary is printed; then an
-evidence pack request, metered usage and invoices; it prints the web UI's address and the dev
+slsa-watch verifies it, the portal's SLSA map shows it and the adoption summary is printed; then each
+tenant's evidence pack (signed, in the Merkle ledger) with one verified offline, metered usage and
+invoices; it prints the web UI's address and the dev
 sign-ins. Rerunning it is safe: nothing is onboarded, submitted or billed twice.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from onboarding.adapters.secrets import SecretBox
 from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
@@ -83,13 +85,49 @@ def show_portal(port: int) -> None:
         print(f"{user} reads acme-robotics: HTTP {response.status_code} {response.text}")
 
 
-def pack_request(port: int) -> None:
-    """acme-robotics' admin asks for this month's evidence pack."""
-    base = f"http://127.0.0.1:{port}/api/v1/tenants/acme-robotics"
-    admin = bearer(f"http://127.0.0.1:{port}", "ana@acme-robotics")
+def evidence_key() -> str:
+    """The demo's platform signing key (Ed25519, PKCS#8 PEM), kept under .local for reruns; local only."""
+    path = ROOT / ".local/demo/evidence-signing-key.pem"
+    if not path.exists():
+        pem = ed25519.Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return path.read_text()
+
+
+def evidence_demo(port: int, env: dict[str, str]) -> None:
+    """Each tenant's admin requests this month's evidence pack; one is exported and verified offline."""
+    root = f"http://127.0.0.1:{port}"
     period = datetime.now(UTC).strftime("%Y-%m")
-    answer = httpx.post(f"{base}/evidence-packs", json={"period": period}, headers={**admin, "idempotency-key": "demo"})
-    print(f"admin requests an evidence pack for {period}: HTTP {answer.status_code} {answer.text}")
+    packs: dict[str, dict] = {}
+    for tenant, admin_user in ADMINS.items():
+        admin = bearer(root, admin_user)
+        headers = {**admin, "idempotency-key": f"demo-pack-{tenant}-{period}"}
+        answer = httpx.post(f"{root}/api/v1/tenants/{tenant}/evidence-packs", json={"period": period}, headers=headers)
+        print(f"{admin_user} requests {tenant}'s evidence pack for {period}: HTTP {answer.status_code}")
+        deadline = time.monotonic() + 60
+        while tenant not in packs and time.monotonic() < deadline:
+            listed = httpx.get(f"{root}/api/v1/tenants/{tenant}/evidence-packs", headers=admin).json()["packs"]
+            if listed:
+                packs[tenant] = listed[0]
+            time.sleep(0.5)
+    for tenant, pack in packs.items():
+        print(f"  {tenant}: pack {pack['pack_id']}, {pack['item_count']} items, sha256 {pack['sha256'][:16]}…, "
+              f"ledger index {pack['ledger_index']} (tree of {pack['tree_size']})")  # fmt: skip
+    if "acme-robotics" not in packs:
+        print("  acme-robotics' pack did not arrive; see .local/demo/evidence.log")
+        return
+    out = ROOT / ".local/demo/evidence"
+    pack_id = packs["acme-robotics"]["pack_id"]
+    subprocess.run([str(BIN / "evidence"), "export", pack_id, "--out", str(out)], env=env, check=False,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    archive = out / f"evidence-{pack_id}.tar"
+    print(f"\noffline verification of acme-robotics' pack (no servers needed), files in {out}:")
+    subprocess.run(
+        [str(BIN / "evidence"), "verify", str(archive), "--key", str(out / "platform-key.pem"),
+         "--proof", f"{archive}.proof.json", "--tree-head", f"{archive}.tree-head.json"],
+        env=env, check=False,
+    )  # fmt: skip
 
 
 def demo_signer(tenant: str) -> Signer:
@@ -194,10 +232,12 @@ def main() -> int:
         "PORTAL_COOKIE_SECURE": "false",  # plain http on loopback
         "PORTAL_USAGE_FLUSH_S": "2",
         "SLSA_WATCH_HTTP_PORT": os.environ.get("SLSA_WATCH_HTTP_PORT", "8083"),
+        "EVIDENCE_HTTP_PORT": os.environ.get("EVIDENCE_HTTP_PORT", "8084"),
     }
     settings = OnboardingSettings()
     logs = ROOT / ".local/demo"
     logs.mkdir(parents=True, exist_ok=True)
+    env["EVIDENCE_SIGNING_KEY"] = evidence_key()
 
     banner("Local stack: Kafka (KRaft) and FerretDB are up (make up)")
     banner(f"Webhook receiver for the example partners on http://127.0.0.1:{RECEIVER_PORT}/hooks/<tenant>")
@@ -212,13 +252,20 @@ def main() -> int:
         env, logs / "slsa-watch.log", port=int(env["SLSA_WATCH_HTTP_PORT"]), command="slsa-watch",
         port_env="SLSA_WATCH_HTTP_PORT",
     )  # fmt: skip
+    evidence = ServiceProcess(
+        env, logs / "evidence.log", port=int(env["EVIDENCE_HTTP_PORT"]), command="evidence",
+        port_env="EVIDENCE_HTTP_PORT",
+    )  # fmt: skip
     try:
         service.start()
         banner(f"Trust Portal API in dev mode on http://127.0.0.1:{portal_port}")
         portal.start()
         banner(f"SLSA watch (health on http://127.0.0.1:{env['SLSA_WATCH_HTTP_PORT']}/readyz)")
         watch.start()
+        banner(f"Evidence (health on http://127.0.0.1:{env['EVIDENCE_HTTP_PORT']}/readyz)")
+        evidence.start()
     except ServiceNotReadyError as exc:
+        watch.stop()
         portal.stop()
         service.stop()
         receiver.stop()
@@ -243,8 +290,8 @@ def main() -> int:
         provenance_demo(portal_port)
         banner("SLSA map and adoption (verified by slsa-watch, shown in the portal)")
         show_slsa_map(portal_port, env)
-        banner("An evidence pack request")
-        pack_request(portal_port)
+        banner("Evidence packs: one per tenant, signed, in the Merkle ledger; one verified offline")
+        evidence_demo(portal_port, env)
         banner("Metered usage and invoices (UsageRecorded batches, InvoiceIssued once per tenant and period)")
         show_finance(portal_port, env)
         banner("Trust Portal")
@@ -266,6 +313,7 @@ def main() -> int:
                 pass
         return batch.returncode
     finally:
+        evidence.stop()
         watch.stop()
         portal.stop()
         service.stop()
