@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from evidence.app import build_app
+from evidence.app import build_app, platform_key
 from evidence.settings import EvidenceSettings
 from evidence.store import export_pack
 from prometheus_client import generate_latest
@@ -182,3 +182,37 @@ async def test_the_same_evidence_gives_the_same_pack_and_one_ledger_entry(servic
     assert len({e["data"]["sha256"] for e in found}) == 1 and len({e["data"]["pack_id"] for e in found}) == 1
     assert db["ledger_entries"].count_documents({}) == 1
     assert db[f"{evidence_settings.bucket}.files"].count_documents({}) == 1
+
+
+async def test_the_monthly_schedule_requests_every_tenants_pack_and_the_ledger_proves_it_only_grew(
+    service, send, db, evidence_settings, tmp_path
+):
+    await seed_evidence(send, db)
+    beta = TenantOnboardedData(slug="beta", cohort="w1", requested_at=NOW, onboarded_at=NOW, time_to_first_verify_s=2.0)
+    await send(TenantOnboarded.create(data=beta, source="/services/onboarding", tenantid="beta", time=NOW),
+               topics.TENANT_EVENTS)  # fmt: skip
+    await eventually(lambda: db["evidence_items"].count_documents({}) == 8, what="beta's evidence")
+    env = env_for(evidence_settings)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "evidence"), *args], env=env, capture_output=True, text=True, check=False)
+
+    scheduled = cli("schedule", "--period", PERIOD)
+    assert scheduled.returncode == 0 and "of 2 tenant(s): acme, beta" in scheduled.stdout, scheduled.stdout
+    built = await outcomes(evidence_settings, 2)
+    assert sorted(e["tenantid"] for e in built) == ["acme", "beta"]
+    assert all(e["type"].endswith("pack-built.v1") for e in built)
+    assert cli("schedule", "--period", "2026-13").returncode == 2
+
+    first = min(e["data"]["tree_size"] for e in built)
+    exported = cli("consistency", str(first), "--out", str(tmp_path))
+    assert exported.returncode == 0, exported.stderr
+    key = tmp_path / "platform-key.pem"
+    key.write_text(platform_key(evidence_settings).public_pem())
+    files = [str(tmp_path / n) for n in ("old-tree-head.json", "new-tree-head.json", "consistency-proof.json")]
+    good = cli("verify-consistency", *files, "--key", str(key))
+    assert good.returncode == 0 and f"tree {first} -> 2: CONSISTENT" in good.stdout, good.stdout
+    old = json.loads((tmp_path / "old-tree-head.json").read_text())
+    (tmp_path / "old-tree-head.json").write_text(json.dumps({**old, "root_hash": "00" * 32}))  # a rewritten history
+    forged = cli("verify-consistency", *files, "--key", str(key))
+    assert forged.returncode == 1 and "FAIL older tree head" in forged.stdout and "FAIL consistency" in forged.stdout

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from evidence.signing import load_public
-from evidence.verify import verify_pack
+from evidence.ledger import head_message
+from evidence.signing import load_public, verify_detached
+from evidence.verify import check_consistency, verify_pack
 
 app = typer.Typer(
     help="Evidence: serve the pack builder (no command), verify packs offline, export packs, schedule packs.",
@@ -77,6 +78,48 @@ def verify(
         print(f"not checked (not given): {', '.join(missing)}")
     print(f"{pack.name}: {'VERIFIED' if report.ok and not missing else 'NOT VERIFIED'}")
     raise typer.Exit(0 if report.ok and not missing else 1)
+
+
+@app.command()
+def consistency(
+    old_size: Annotated[int, typer.Argument(help="The older tree size an auditor holds a head of.")],
+    out: Annotated[Path, typer.Option(help="Directory for the two signed heads and the proof.")] = Path("."),
+) -> None:
+    """Write the ledger's newest signed head, the head of OLD_SIZE and the consistency proof between them."""
+    from evidence.store import consistency_documents
+
+    files = asyncio.run(consistency_documents(old_size))
+    out.mkdir(parents=True, exist_ok=True)
+    for name, document in files.items():
+        (out / name).write_text(json.dumps(document, indent=2))
+        print(out / name)
+
+
+@app.command("verify-consistency")
+def verify_consistency_command(
+    old_head: Annotated[Path, typer.Argument(help="The older signed tree head (JSON).")],
+    new_head: Annotated[Path, typer.Argument(help="The newer signed tree head (JSON).")],
+    proof: Annotated[Path, typer.Argument(help="The consistency proof (JSON).")],
+    key: Annotated[Path, typer.Option(help="The platform's public key (PEM), obtained out of band.")],
+) -> None:
+    """Verify offline that the newer tree head only appended to the older one (no entry changed or removed)."""
+    try:
+        public = load_public(key.read_text())
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the key: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    old, new, path = read_json(old_head, "tree head"), read_json(new_head, "tree head"), read_json(proof, "proof")
+    checks = [
+        ("older tree head", verify_detached(public, str(old.get("signature", "")), head_message(old))),
+        ("newer tree head", verify_detached(public, str(new.get("signature", "")), head_message(new))),
+        ("sizes", path.get("old_size") == old.get("tree_size") and path.get("new_size") == new.get("tree_size")),
+        ("consistency", check_consistency(old, new, path)),
+    ]
+    for name, ok in checks:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+    good = all(ok for _, ok in checks)
+    print(f"tree {old.get('tree_size')} -> {new.get('tree_size')}: {'CONSISTENT' if good else 'NOT CONSISTENT'}")
+    raise typer.Exit(0 if good else 1)
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from gridfs import AsyncGridFSBucket
 from schemas.envelope import derived_id
@@ -12,6 +13,7 @@ from service_kit.broker import build_broker, ensure_topics, publish_event
 from service_kit.mongo import build_mongo
 
 from evidence.app import platform_key
+from evidence.ledger_store import LedgerStore, doc_id
 from evidence.pack import archive_name
 from evidence.settings import EvidenceSettings
 from schemas import topics
@@ -69,3 +71,21 @@ async def request_packs(period: str, run_id: str) -> list[str]:
     finally:
         await broker.stop()
     return tenants
+
+
+async def consistency_documents(old_size: int) -> dict[str, dict[str, Any]]:
+    """The signed head of `old_size` (as kept), the newest head and the consistency proof between them."""
+    settings = EvidenceSettings()
+    mongo = build_mongo(settings)
+    try:
+        db = mongo[settings.mongo_db]
+        store = LedgerStore(db["ledger_entries"], db["ledger_heads"], platform_key(settings), lambda: datetime.now(UTC))
+        new = await store.head()
+        old = await db["ledger_heads"].find_one({"_id": doc_id(old_size)})
+        if new is None or old is None:
+            raise SystemExit(f"no signed head of size {old_size} in the ledger (or the ledger is empty)")
+        old.pop("_id")
+        proof = await store.prove_consistency(old_size, new["tree_size"])
+    finally:
+        await mongo.close()
+    return {"old-tree-head.json": old, "new-tree-head.json": new, "consistency-proof.json": proof}
