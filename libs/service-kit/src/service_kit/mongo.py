@@ -32,6 +32,21 @@ def build_mongo(settings: ServiceSettings, *, timeout_ms: int = 5000) -> AsyncMo
     )
 
 
+async def insert_in_order(collection: AsyncCollection[Doc], docs: list[Doc]) -> int:
+    """Insert `docs` in order until one's key is taken; how many went in (compare-and-set on keys).
+
+    A log appends this way at the keys after its end: a lost race stops at the taken key, and the
+    writer reads what was appended meanwhile before trying again. Other errors are raised.
+    """
+    try:
+        await collection.insert_many(docs, ordered=True)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+        return int(exc.details.get("nInserted", 0))
+    return len(docs)
+
+
 class ProjectionStore(Generic[V]):
     """Documents holding one read model each, keyed by _id (the only filter FerretDB v1 serves from an index).
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from bson import Binary
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
+from service_kit.mongo import insert_in_order
 
 from evidence.canonical import canonical
 from evidence.items import StoredItem
@@ -64,13 +64,8 @@ class ItemLog:
                 if start is None:
                     start = await self.count(tenant, period)
                 docs = [{"_id": key(tenant, period, start + i), **stored_doc(item)} for i, item in enumerate(pending)]
-                try:
-                    await self.collection.insert_many(docs, ordered=True)
-                    taken = len(docs)
-                except BulkWriteError as exc:
-                    if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                        raise
-                    taken = int(exc.details.get("nInserted", 0))
+                taken = await insert_in_order(self.collection, docs)
+                if taken < len(docs):
                     self.next.pop((tenant, period), None)  # someone else appended: find the end again
                 else:
                     self.next[(tenant, period)] = start + taken

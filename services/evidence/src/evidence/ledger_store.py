@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
+from service_kit.mongo import insert_in_order
 
 from evidence.ledger import consistency, entry_leaf, inclusion, signed_head
 from evidence.merkle import MerkleTree
@@ -65,13 +66,7 @@ class LedgerStore:
                     {"_id": doc_id(start + i), "entry": e, "leaf": entry_leaf(e).hex(), "appended_at": self.clock()}
                     for i, e in enumerate(pending)
                 ]
-                try:
-                    await self.entries.insert_many(docs, ordered=True)
-                    taken = len(docs)
-                except BulkWriteError as exc:
-                    if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                        raise
-                    taken = int(exc.details.get("nInserted", 0))
+                taken = await insert_in_order(self.entries, docs)
                 for doc in docs[:taken]:
                     self.tree.append_hash(bytes.fromhex(doc["leaf"]))
                     self.stored.append(doc["entry"])
