@@ -3,6 +3,7 @@ schemas (kubernetes-validate, strict), Strimzi topics match their CRD's shape, a
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,6 +47,49 @@ KAFKA_TOPIC = {
 }
 
 
+# The part of the Prometheus Operator's PrometheusRule CRD (v1) that these manifests use.
+PROMETHEUS_RULE = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["groups"],
+            "properties": {
+                "groups": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "rules"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "rules": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["alert", "expr", "labels", "annotations"],
+                                    "properties": {
+                                        "alert": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]+$"},
+                                        "expr": {"type": "string", "minLength": 1},
+                                        "for": {"type": "string", "pattern": "^[0-9]+[smh]$"},
+                                        "labels": {"type": "object", "required": ["severity"]},
+                                        "annotations": {"type": "object", "required": ["summary"]},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        },
+    },
+}
+
+
 def render(overlay: str) -> list[dict]:
     kustomize = shutil.which("kustomize") or str(ROOT / ".local/bin/kustomize")
     out = subprocess.run(
@@ -67,6 +111,8 @@ def test_every_object_is_valid_against_its_schema(docs):
     for doc in docs:
         if doc["kind"] == "KafkaTopic":
             jsonschema.validate(doc, KAFKA_TOPIC)
+        elif doc["kind"] == "PrometheusRule":
+            jsonschema.validate(doc, PROMETHEUS_RULE)
         else:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
@@ -137,3 +183,23 @@ def test_autoscalers_and_ingresses_point_at_what_exists(docs):
             for path in rule["http"]["paths"]:
                 assert ("Service", path["backend"]["service"]["name"]) in names
         assert ingress["spec"]["tls"], "the portal is served over TLS only"
+
+
+def exported_metrics() -> set[str]:
+    """Every metric name the services and the service kit declare (Counter, Gauge, Histogram)."""
+    names = set()
+    for source in [*ROOT.glob("services/*/src/**/*.py"), *ROOT.glob("libs/*/src/**/*.py")]:
+        names |= set(re.findall(r'"(trustportal_[a-z0-9_]+)"', source.read_text()))
+        names |= {f"trustportal_runner_{n}" for n in re.findall(r'gauge\("([a-z_]+)"', source.read_text())}
+    return names
+
+
+def test_every_alert_reads_metrics_the_services_export(docs):
+    rules = [r for d in docs if d["kind"] == "PrometheusRule" for g in d["spec"]["groups"] for r in g["rules"]]
+    assert {"RunnerQueueSaturated", "EvidenceTimeToPackSlow", "DeadLettersGrowing"} <= {r["alert"] for r in rules}
+    exported = exported_metrics()
+    for rule in rules:
+        used = set(re.findall(r"trustportal_[a-z0-9_]+", rule["expr"]))
+        assert used, rule["alert"]
+        unknown = {m for m in used if re.sub(r"_(bucket|count|sum)$", "", m) not in exported}
+        assert not unknown, (rule["alert"], unknown)
