@@ -68,7 +68,10 @@ async def send(evidence_settings):
     await broker.connect()
 
     async def publish(event, topic: str) -> None:
-        await publish_event(broker, event, topic=evidence_settings.topic(topic))
+        if isinstance(event, bytes):
+            await broker.publish(event, topic=evidence_settings.topic(topic), key=b"poison")
+        else:
+            await publish_event(broker, event, topic=evidence_settings.topic(topic))
 
     yield publish
     await broker.stop()
@@ -116,7 +119,10 @@ async def seed_evidence(send, db) -> int:
 async def test_a_requested_pack_is_built_signed_stored_ledgered_and_verifies_offline(
     service, send, db, evidence_settings, tmp_path, monkeypatch
 ):
-    items = await seed_evidence(send, db)
+    await send(b'{"specversion": "1.0", "type": "io.trustportal.tenant.onboarded.v1"}', topics.TENANT_EVENTS)
+    items = await seed_evidence(send, db)  # the poison record beside them costs nothing
+    dead = await read_topic(evidence_settings, topics.dlq(topics.TENANT_EVENTS), idle_s=0.5)
+    assert len(dead) == 1 and dict(dead[0].headers)["x-dlq-error-type"] == b"ValidationError"
     await send(request("acme"), topics.EVIDENCE_REQUESTS)
     await send(request("nobody"), topics.EVIDENCE_REQUESTS)
     found = await outcomes(evidence_settings, 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -127,9 +126,8 @@ def build_app(
         description="Keeps every event that is evidence, by event id, for the packs of its tenant and period.",
     )
     async def on_evidence(bodies: list[bytes], message: KafkaMessage) -> None:
-        decoded = await decode_each(bodies, message.raw_message, json.loads, dead_letters.send_record)
-        kept = [item for body, _ in decoded if (item := stored(body)) is not None]
-        await items.append(kept)
+        decoded = await decode_each(bodies, message.raw_message, stored, dead_letters.send_record)
+        await items.append([item for item, _ in decoded if item is not None])
 
     @broker.subscriber(
         settings.topic(topics.EVIDENCE_REQUESTS),

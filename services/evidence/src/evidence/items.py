@@ -7,9 +7,10 @@ policy bundle in force) belong in every tenant's pack of their period.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from schemas.envelope import Contract, UtcDatetime
+from schemas.envelope import CloudEvent, Contract, UtcDatetime
 
 from evidence.pack import Item
 
@@ -44,20 +45,23 @@ def kind_of(event_type: str) -> str | None:
     return next((kind for prefix, kind in KINDS.items() if event_type.startswith(prefix)), None)
 
 
-def stored(body: dict[str, Any]) -> StoredItem | None:
-    """The evidence an event is, or None (not evidence, e.g. a tenant request)."""
-    event_type = str(body.get("type", ""))
-    kind = kind_of(event_type)
-    if kind is None or event_type == "io.trustportal.tenant.requested.v1":
+def stored(raw: bytes) -> StoredItem | None:
+    """The evidence an event's bytes are, or None (not evidence, e.g. a tenant request).
+
+    Raises pydantic's ValidationError for anything that is not a CloudEvent, so a consumer sends
+    that record alone to the dead-letter topic.
+    """
+    event = CloudEvent.model_validate_json(raw)
+    kind = kind_of(event.type)
+    if kind is None or event.type == "io.trustportal.tenant.requested.v1":
         return None
-    return StoredItem.model_validate(
-        {
-            "tenant": body["tenantid"],
-            "period": str(body["time"])[:7],
-            "kind": kind,
-            "event_id": body["id"],
-            "event_type": event_type,
-            "time": body["time"],
-            "body": body,
-        }
+    body: dict[str, Any] = json.loads(raw)
+    return StoredItem(
+        tenant=event.tenantid,
+        period=event.time.strftime("%Y-%m"),
+        kind=kind,
+        event_id=event.id,
+        event_type=event.type,
+        time=event.time,
+        body=body,
     )
