@@ -55,7 +55,8 @@ policy-test: opa ## Rego policies: opa fmt, opa check --strict, opa test
 
 schemas: install ## Regenerate schemas/json and schemas/asyncapi from the models
 	@$(UV) run --frozen python -m schemas.export schemas/json
-	@$(UV) run --frozen faststream docs gen --factory onboarding.app:asyncapi --out schemas/asyncapi/onboarding.json >/dev/null
+	@for app in onboarding slsa_watch evidence; do \
+		$(UV) run --frozen faststream docs gen --factory $$app.app:asyncapi --out schemas/asyncapi/$$(echo $$app | tr _ -).json >/dev/null; done
 	@echo "schemas: regenerated (commit the changes)"
 
 kustomize: ## Build the kustomize binary into .local/bin (Go module proxy)

@@ -248,3 +248,21 @@ def main() -> None:
         log_config=None,
         access_log=False,
     )
+
+
+def asyncapi() -> Any:
+    """AsyncAPI document factory for `faststream docs gen --factory slsa_watch.app:asyncapi` (every role)."""
+    from faststream import FastStream
+    from faststream.specification import AsyncAPI
+    from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+
+    # Defaults only (model_construct reads no environment), so the document is the same everywhere.
+    service = build_app(SlsaWatchSettings.model_construct(), tracer_provider=SdkTracerProvider())
+    spec = AsyncAPI(
+        service.broker,
+        title="Trust Portal SLSA watch",
+        version="1.0.0",
+        description="Provenance submissions and trust policies in, verdicts out; verdicts folded into the SLSA map; "
+        "hermetic runner telemetry in, saturation signals out (CloudEvents 1.0, structured JSON).",
+    )
+    return FastStream(service.broker, specification=spec)
