@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -151,8 +152,6 @@ def schedule(
     if period is None:
         first = datetime.now(UTC).replace(day=1)
         period = (first - timedelta(days=1)).strftime("%Y-%m")
-    import re
-
     if not re.match(PERIOD, period):
         print(f"--period {period!r}: expected YYYY-MM", file=sys.stderr)
         raise typer.Exit(2)
