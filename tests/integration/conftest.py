@@ -18,11 +18,10 @@ from portal_api.app import build_app as build_portal
 from portal_api.settings import PortalSettings
 from pydantic import SecretStr
 from pymongo import MongoClient
-from schemas.tenant import TenantRequested
-from service_kit.broker import build_broker, publish_event
 
 from schemas import topics
 from tests.integration.portal_support import AUDIENCE, ISSUER, TENANTS, Issuer
+from tests.integration.support import publisher
 
 KAFKA = os.environ.get("ONBOARDING_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 MONGO = os.environ.get("ONBOARDING_MONGO_URI", "mongodb://127.0.0.1:27017/")
@@ -95,17 +94,8 @@ async def service(settings: OnboardingSettings) -> AsyncIterator[Onboarding]:
 @pytest.fixture
 async def publish(settings: OnboardingSettings) -> AsyncIterator[Callable[..., Awaitable[None]]]:
     """Publish raw bytes or events to a topic (default: the intake topic)."""
-    broker, _ = build_broker(settings, group="tests")
-    await broker.connect()
-
-    async def send(message: TenantRequested | bytes, topic: str = topics.TENANT_INTAKE) -> None:
-        if isinstance(message, bytes):
-            await broker.publish(message, topic=settings.topic(topic), key=b"poison")
-        else:
-            await publish_event(broker, message, topic=settings.topic(topic))
-
-    yield send
-    await broker.stop()
+    async with publisher(settings, topics.TENANT_INTAKE) as send:
+        yield send
 
 
 # -- the portal -----------------------------------------------------------------------------------

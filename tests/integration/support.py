@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
+from schemas.envelope import CloudEvent
 from schemas.read_models import CohortMember, CohortView
 from schemas.tenant import TenantRequested, TenantRequestedData
+from service_kit.broker import build_broker, publish_event
+from service_kit.settings import ServiceSettings
 
 
 def request(slug: str, url: str, *, cohort: str = "it", id: str | None = None, **fields: str) -> TenantRequested:
@@ -74,3 +78,21 @@ def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") ->
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextlib.asynccontextmanager
+async def publisher(settings: ServiceSettings, default_topic: str) -> AsyncIterator[Callable[..., Awaitable[None]]]:
+    """A send(message, topic=default_topic) that publishes events, or raw bytes (a poison record), on the stack."""
+    broker, _ = build_broker(settings, group="tests")
+    await broker.connect()
+
+    async def send(message: CloudEvent | bytes, topic: str = default_topic) -> None:
+        if isinstance(message, bytes):
+            await broker.publish(message, topic=settings.topic(topic), key=b"poison")
+        else:
+            await publish_event(broker, message, topic=settings.topic(topic))
+
+    try:
+        yield send
+    finally:
+        await broker.stop()

@@ -22,14 +22,13 @@ from pydantic import SecretStr
 from pymongo import MongoClient
 from schemas.evidence import PackRequested, PackRequestedData
 from schemas.tenant import TenantOnboarded, TenantOnboardedData
-from service_kit.broker import build_broker, publish_event
 from service_kit.launcher import env_for
 from slsa_watch.domain import decide, policy_of
 from slsa_watch.samples import Signer
 
 from schemas import topics
 from tests.integration.conftest import KAFKA, MONGO
-from tests.integration.support import eventually, read_topic
+from tests.integration.support import eventually, publisher, read_topic
 
 BIN = Path(sys.executable).parent
 NOW = datetime.now(UTC)
@@ -64,17 +63,8 @@ async def service(evidence_settings, db):
 
 @pytest.fixture
 async def send(evidence_settings):
-    broker, _ = build_broker(evidence_settings, group="tests")
-    await broker.connect()
-
-    async def publish(event, topic: str) -> None:
-        if isinstance(event, bytes):
-            await broker.publish(event, topic=evidence_settings.topic(topic), key=b"poison")
-        else:
-            await publish_event(broker, event, topic=evidence_settings.topic(topic))
-
-    yield publish
-    await broker.stop()
+    async with publisher(evidence_settings, topics.EVIDENCE_REQUESTS) as publish:
+        yield publish
 
 
 def request(tenant: str) -> PackRequested:

@@ -21,14 +21,13 @@ from schemas.runner import (
     HermeticJobStarted,
     HermeticJobStartedData,
 )
-from service_kit.broker import build_broker, publish_event
 from slsa_watch.app import SlsaWatch, build_app
 from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer
 from slsa_watch.settings import SlsaWatchSettings
 
 from schemas import topics
 from tests.integration.conftest import KAFKA, MONGO
-from tests.integration.support import eventually, read_topic
+from tests.integration.support import eventually, publisher, read_topic
 
 NOW = datetime.now(UTC)
 ACME = ["github.com/acme/robot", "github.com/acme/arm", "github.com/acme/eye", "github.com/acme/leg"]
@@ -61,17 +60,8 @@ async def watch(slsa_settings, db) -> AsyncIterator[SlsaWatch]:
 
 @pytest.fixture
 async def send(slsa_settings):
-    broker, _ = build_broker(slsa_settings, group="tests")
-    await broker.connect()
-
-    async def publish(message, topic: str = topics.PROVENANCE_SUBMITTED) -> None:
-        if isinstance(message, bytes):
-            await broker.publish(message, topic=slsa_settings.topic(topic), key=b"poison")
-        else:
-            await publish_event(broker, message, topic=slsa_settings.topic(topic))
-
-    yield publish
-    await broker.stop()
+    async with publisher(slsa_settings, topics.PROVENANCE_SUBMITTED) as publish:
+        yield publish
 
 
 async def verdicts(settings, count: int) -> dict[str, object]:

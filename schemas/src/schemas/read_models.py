@@ -198,12 +198,11 @@ class SlsaRepoStatus(Contract):
         """The row after `verdict`, or None when it changes nothing (older than the row, or already applied)."""
         if current is not None and (verdict.time <= current.updated_at or verdict.id == current.last_event_id):
             return None
-        d = verdict.data
         if isinstance(verdict, ProvenanceVerified):
             v = verdict.data
             return cls(
                 tenant=verdict.tenantid,
-                repo=d.repo,
+                repo=v.repo,
                 build_level=v.build_level,
                 hermetic=v.hermetic,
                 pinned=v.dependencies_pinned,
@@ -214,7 +213,9 @@ class SlsaRepoStatus(Contract):
                 updated_at=verdict.time,
                 last_event_id=verdict.id,
             )
-        base = current or cls(tenant=verdict.tenantid, repo=d.repo, last_outcome="rejected", updated_at=verdict.time)
+        base = current or cls(
+            tenant=verdict.tenantid, repo=verdict.data.repo, last_outcome="rejected", updated_at=verdict.time
+        )
         return base.model_copy(
             update={
                 "last_outcome": "rejected",

@@ -201,14 +201,14 @@ def build_broker(
     return broker, dead_letters
 
 
+def event_headers(event: CloudEvent) -> dict[str, str]:
+    """The Kafka headers of an event in CloudEvents structured mode."""
+    return {"content-type": CONTENT_TYPE, "ce-type": event.type, "ce-id": event.id}
+
+
 async def publish_event(broker: KafkaBroker, event: CloudEvent, *, topic: str) -> None:
     """Publish one event in CloudEvents structured mode, keyed by its tenant."""
-    await broker.publish(
-        event.to_json(),
-        topic=topic,
-        key=event.tenantid.encode(),
-        headers={"content-type": CONTENT_TYPE, "ce-type": event.type, "ce-id": event.id},
-    )
+    await broker.publish(event.to_json(), topic=topic, key=event.tenantid.encode(), headers=event_headers(event))
 
 
 class BulkPublisher:
@@ -246,13 +246,11 @@ class BulkPublisher:
         if self.producer is None:
             raise ConnectionError("the publisher is not started")
 
-        carrier: dict[str, str] = {}
-        inject(carrier)
-        context = [(k, v.encode()) for k, v in carrier.items()]
+        context: dict[str, str] = {}
+        inject(context)
         pending = []
         for event in events:
-            headers = [("content-type", CONTENT_TYPE.encode()), ("ce-type", event.type.encode()),
-                       ("ce-id", event.id.encode()), *context]  # fmt: skip
+            headers = [(k, v.encode()) for k, v in {**event_headers(event), **context}.items()]
             pending.append(
                 await self.producer.send(topic, event.to_json(), key=event.tenantid.encode(), headers=headers)
             )

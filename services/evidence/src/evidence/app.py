@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from service_kit.broker import build_broker, decode_each, ensure_topics, publish
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, build_mongo
+from service_kit.serving import asyncapi_app, serve
 from service_kit.tracing import build_tracer_provider
 
 from evidence.builder import Builder
@@ -145,8 +145,6 @@ def build_app(
 
 def main() -> None:
     """Run the service with /healthz, /readyz and /metrics on EVIDENCE_HTTP_PORT (default 8084)."""
-    import uvicorn
-
     settings = EvidenceSettings()
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
     try:
@@ -154,21 +152,13 @@ def main() -> None:
     except ConfigurationError as exc:
         log.error("cannot start", reason=str(exc))
         raise SystemExit(2) from None
-    uvicorn.run(
-        service.asgi(),
-        host=os.environ.get("EVIDENCE_HTTP_HOST", "127.0.0.1"),
-        port=int(os.environ.get("EVIDENCE_HTTP_PORT", "8084")),
-        log_config=None,
-        access_log=False,
-    )
+    serve(service.asgi(), env_prefix="EVIDENCE_", default_port=8084)
 
 
 def asyncapi() -> Any:
     """AsyncAPI document factory for `faststream docs gen --factory evidence.app:asyncapi`."""
     from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-    from faststream import FastStream
-    from faststream.specification import AsyncAPI
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
     from pydantic import SecretStr
 
@@ -176,10 +166,8 @@ def asyncapi() -> Any:
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     docs_only = EvidenceSettings.model_construct(signing_key=SecretStr(pem.decode()))
     service = build_app(docs_only, tracer_provider=SdkTracerProvider())
-    spec = AsyncAPI(
+    return asyncapi_app(
         service.broker,
         title="Trust Portal evidence",
-        version="1.0.0",
         description="Evidence and pack requests in; built and failed packs out (CloudEvents 1.0, structured JSON).",
     )
-    return FastStream(service.broker, specification=spec)

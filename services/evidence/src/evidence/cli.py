@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from evidence.ledger import head_message
 from evidence.signing import load_public, verify_detached
@@ -47,6 +48,15 @@ def read_json(path: Path, what: str) -> dict[str, Any]:
     return value
 
 
+def platform_public_key(key: Path) -> ed25519.Ed25519PublicKey:
+    """The platform's public key given on the command line; exits 2 naming the problem."""
+    try:
+        return load_public(key.read_text())
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the key {key}: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def verify(
     pack: Annotated[Path, typer.Argument(help="The pack archive (evidence-<id>.tar).")],
@@ -56,13 +66,14 @@ def verify(
     tree_head: Annotated[Path | None, typer.Option(help="Signed tree head (JSON).")] = None,
 ) -> None:
     """Verify a pack offline: every item against the manifest, the signature, inclusion under a signed tree head."""
+    public = platform_public_key(key)
     try:
-        public = load_public(key.read_text())
         archive = pack.read_bytes()
-    except (OSError, ValueError) as exc:
-        print(f"cannot read the inputs: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"cannot read the pack: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
-    signature = signature or (pack.with_name(pack.name + ".dsse.json") if Path(f"{pack}.dsse.json").exists() else None)
+    beside = pack.with_name(f"{pack.name}.dsse.json")
+    signature = signature or (beside if beside.exists() else None)
     report = verify_pack(
         archive,
         public,
@@ -104,11 +115,7 @@ def verify_consistency_command(
     key: Annotated[Path, typer.Option(help="The platform's public key (PEM), obtained out of band.")],
 ) -> None:
     """Verify offline that the newer tree head only appended to the older one (no entry changed or removed)."""
-    try:
-        public = load_public(key.read_text())
-    except (OSError, ValueError) as exc:
-        print(f"cannot read the key: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
+    public = platform_public_key(key)
     old, new, path = read_json(old_head, "tree head"), read_json(new_head, "tree head"), read_json(proof, "proof")
     checks = [
         ("older tree head", verify_detached(public, str(old.get("signature", "")), head_message(old))),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from service_kit.broker import build_broker, ensure_topics, publish_event
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, build_mongo
+from service_kit.serving import asyncapi_app, serve
 from service_kit.tracing import build_tracer_provider
 
 from onboarding import handlers
@@ -204,8 +204,6 @@ def build_app(
 
 def main() -> None:
     """Run the service with /healthz, /readyz and /metrics on ONBOARDING_HTTP_PORT (default 8081)."""
-    import uvicorn
-
     settings = OnboardingSettings()
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
     try:
@@ -213,30 +211,19 @@ def main() -> None:
     except ConfigurationError as exc:
         log.error("cannot start", reason=str(exc))
         raise SystemExit(2) from None
-    port = int(os.environ.get("ONBOARDING_HTTP_PORT", "8081"))
-    uvicorn.run(
-        service.asgi(),
-        host=os.environ.get("ONBOARDING_HTTP_HOST", "127.0.0.1"),
-        port=port,
-        log_config=None,
-        access_log=False,
-    )
+    serve(service.asgi(), env_prefix="ONBOARDING_", default_port=8081)
 
 
 def asyncapi() -> Any:
     """AsyncAPI document factory for `faststream docs gen --factory onboarding.app:asyncapi`."""
-    from faststream import FastStream
-    from faststream.specification import AsyncAPI
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
     from pydantic import SecretStr
 
     # Defaults only (model_construct reads no environment), so the document is the same everywhere.
     docs_only = OnboardingSettings.model_construct(secrets_key=SecretStr("x" * 43 + "="))
     service = build_app(docs_only, tracer_provider=SdkTracerProvider())
-    spec = AsyncAPI(
+    return asyncapi_app(
         service.broker,
         title="Trust Portal onboarding",
-        version="1.0.0",
         description="Partner onboarding: tenant requests in, tenant facts out (CloudEvents 1.0, structured JSON).",
     )
-    return FastStream(service.broker, specification=spec)

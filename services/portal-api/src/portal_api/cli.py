@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import os
 import re
 import sys
 from collections import defaultdict
@@ -22,6 +21,7 @@ from schemas.read_models import TenantView
 from service_kit.broker import build_broker, ensure_topics, publish_event
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
+from service_kit.serving import serve as serve_http
 
 from portal_api.billing import DEFAULT_PLANS, Plan, invoice, invoice_id, load_plans, period_of
 from portal_api.members import load_members, stamped
@@ -50,20 +50,16 @@ def root(ctx: typer.Context) -> None:
 @app.command()
 def serve() -> None:
     """Serve the portal."""
-    import uvicorn
-
     from portal_api.app import build_app
 
     settings = PortalSettings()
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    port = int(os.environ.get("PORTAL_HTTP_PORT", "8080"))
-    host = os.environ.get("PORTAL_HTTP_HOST", "127.0.0.1")
     app_ = build_app(settings)
     # Everything built so far lives as long as the process: keep it out of the collector's full passes,
     # which otherwise walk every FastAPI/pydantic/OTel object (~100 ms pauses under load).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
+    serve_http(app_, env_prefix="PORTAL_", default_port=8080)
 
 
 @app.command("invoice")

@@ -7,10 +7,9 @@ from typing import Literal
 
 from fastapi import Response
 from gridfs.errors import NoFile
-from pymongo.errors import PyMongoError
 
 from portal_api.authorization import Subject
-from portal_api.errors import DependencyUnavailableError, NotFoundError
+from portal_api.errors import NotFoundError
 from portal_api.runtime import Portal
 from portal_api.views import EvidencePackView
 
@@ -26,12 +25,10 @@ async def evidence_file(portal: Portal, who: Subject, tenant: str, pack_id: str,
         raise NotFoundError(f"no evidence pack {pack_id} in {tenant}")
     name = f"evidence-{pack_id}.tar"
     if file == "archive":
-        try:  # NoFile is a PyMongoError too: tell it apart from an outage first
-            stream = await portal.evidence_archives.open_download_stream(pack_id)
+        try:
+            stream = await portal.stored(portal.evidence_archives.open_download_stream(pack_id))
         except NoFile:
             raise NotFoundError(f"the archive of evidence pack {pack_id} is not stored") from None
-        except PyMongoError as exc:
-            raise DependencyUnavailableError("evidence archives are unavailable") from exc
         body, media, filename = await portal.stored(stream.read()), "application/x-tar", name
     else:
         document = getattr(view, EvidencePackView.DOCUMENTS[file])

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from fastapi.responses import JSONResponse
 from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
@@ -112,9 +113,14 @@ class Portal:
     # -- the shared steps -----------------------------------------------------------------------
 
     async def stored(self, call: Awaitable[T], unavailable: str = "tenant data is unavailable") -> T:
-        """Await a MongoDB call, or answer 503 (the client gives up within 800 ms)."""
+        """Await a MongoDB call, or answer 503 (the client gives up within 800 ms).
+
+        A GridFS file that is not there is an answer, not an outage: NoFile passes through.
+        """
         try:
             return await call
+        except NoFile:
+            raise
         except PyMongoError as exc:
             raise DependencyUnavailableError(unavailable) from exc
 

@@ -92,9 +92,4 @@ class EvidencePackView(Contract):
     @classmethod
     def of(cls, event: PackBuilt) -> EvidencePackView:
         """The view of one PackBuilt event."""
-        d = event.data
-        return cls(
-            tenant=event.tenantid, pack_id=d.pack_id, sha256=d.sha256, item_count=d.item_count,
-            ledger_index=d.ledger_index, built_at=d.built_at, period=d.period, size=d.size, tree_size=d.tree_size,
-            signature=d.signature, inclusion_proof=d.inclusion_proof, tree_head=d.tree_head,
-        )  # fmt: skip
+        return cls(tenant=event.tenantid, **event.data.model_dump(include=set(cls.model_fields)))

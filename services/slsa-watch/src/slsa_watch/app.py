@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from service_kit.broker import BulkPublisher, build_broker, decode_each, ensure_
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, ProjectionStore, build_mongo
+from service_kit.serving import asyncapi_app, serve
 from service_kit.tracing import build_tracer_provider
 
 from schemas import topics
@@ -237,32 +237,20 @@ def add_projections(service: SlsaWatch) -> None:
 
 def main() -> None:
     """Run the service with /healthz, /readyz and /metrics on SLSA_WATCH_HTTP_PORT (default 8083)."""
-    import uvicorn
-
     settings = SlsaWatchSettings()
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    uvicorn.run(
-        build_app(settings).asgi(),
-        host=os.environ.get("SLSA_WATCH_HTTP_HOST", "127.0.0.1"),
-        port=int(os.environ.get("SLSA_WATCH_HTTP_PORT", "8083")),
-        log_config=None,
-        access_log=False,
-    )
+    serve(build_app(settings).asgi(), env_prefix="SLSA_WATCH_", default_port=8083)
 
 
 def asyncapi() -> Any:
     """AsyncAPI document factory for `faststream docs gen --factory slsa_watch.app:asyncapi` (every role)."""
-    from faststream import FastStream
-    from faststream.specification import AsyncAPI
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
     # Defaults only (model_construct reads no environment), so the document is the same everywhere.
     service = build_app(SlsaWatchSettings.model_construct(), tracer_provider=SdkTracerProvider())
-    spec = AsyncAPI(
+    return asyncapi_app(
         service.broker,
         title="Trust Portal SLSA watch",
-        version="1.0.0",
         description="Provenance submissions and trust policies in, verdicts out; verdicts folded into the SLSA map; "
         "hermetic runner telemetry in, saturation signals out (CloudEvents 1.0, structured JSON).",
     )
-    return FastStream(service.broker, specification=spec)

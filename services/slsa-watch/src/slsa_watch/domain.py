@@ -23,7 +23,6 @@ from slsa_watch.dsse import TrustedKey, load_key
 from slsa_watch.verdict import BuilderRule, TrustPolicy, Verdict, judge
 
 SOURCE = "/services/slsa-watch"
-NO_POLICY = TrustPolicy(keys=(), builders=(), source_repositories=())
 
 
 def policy_of(event: TrustPolicyUpdated) -> TrustPolicy:
@@ -53,13 +52,11 @@ def decide(
     else:
         verdict = judge(d.envelope, d.artifact_sha256, d.repo, policy)
     fact: ProvenanceVerifiedData | ProvenanceRejectedData
+    about = d.model_dump(include={"submission_id", "repo", "artifact_name", "artifact_sha256"})
     if verdict.verified and verdict.provenance is not None:
         p = verdict.provenance
         fact = ProvenanceVerifiedData(
-            submission_id=d.submission_id,
-            repo=d.repo,
-            artifact_name=d.artifact_name,
-            artifact_sha256=d.artifact_sha256,
+            **about,
             builder_id=p.builder_id,
             source_repo=p.source_repo,
             source_ref=p.source_ref,
@@ -72,10 +69,7 @@ def decide(
         )
     else:
         fact = ProvenanceRejectedData(
-            submission_id=d.submission_id,
-            repo=d.repo,
-            artifact_name=d.artifact_name,
-            artifact_sha256=d.artifact_sha256,
+            **about,
             reasons=verdict.failed,
             build_level=verdict.build_level,
             policy_id=policy.policy_id if policy else None,

@@ -67,13 +67,15 @@ class RunnerWatch:
         self.pools, self.jobs, self.snapshots = pools, jobs, snapshots
         self.gauges, self.signal, self.clock = gauges, signal, clock
         self.live: dict[str, JobRecord] = {}
+        self.saturated: dict[str, bool] = {}  # each pool's state as last stored (and signalled)
         self.loaded = False
         self.lock = asyncio.Lock()  # a batch and the ticker never interleave (one signal per change)
 
     async def load(self) -> None:
-        """Read the jobs a snapshot still counts (once, at start)."""
+        """Read the jobs a snapshot still counts and each pool's last state (once, at start)."""
         now = self.clock()
         self.live = {j.job_id: j for j in current(await self.jobs.find({}), now, self.pools.window)}
+        self.saturated = {s.pool: s.saturated for s in await self.snapshots.find({})}
         self.loaded = True
 
     async def apply(self, events: Sequence[JobEvent]) -> None:
@@ -110,15 +112,12 @@ class RunnerWatch:
         self.live = {j.job_id: j for j in current(self.live.values(), now, self.pools.window)}
         names = sorted(set(self.pools.sizes) | {j.pool for j in self.live.values()})
         taken = [snapshot(pool, self.live.values(), self.pools, now) for pool in names]
-        signals: list[Signal] = []
-        for snap in taken:
-            before = await self.snapshots.get(snap.pool)
-            if snap.saturated != (before.saturated if before else False):
-                signals.append(self.signal_of(snap))
+        signals = [self.signal_of(s) for s in taken if s.saturated != self.saturated.get(s.pool, False)]
         if signals:  # announced before the new state is stored: a failure here repeats the signal, never loses it
             await self.signal(signals)
         for snap in taken:
             await self.snapshots.save(snap.pool, snap)
+            self.saturated[snap.pool] = snap.saturated
             self.gauges.show(snap)
         return taken
 
