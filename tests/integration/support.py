@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
 from schemas.envelope import CloudEvent
@@ -59,6 +59,30 @@ async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float
             return
         await asyncio.sleep(0.1)
     pytest.fail(f"timed out after {timeout}s waiting for {what or check}")
+
+
+async def consumed(settings: ServiceSettings, group: str, topic: str, timeout: float = 30.0) -> None:
+    """Wait until `group` has committed every record on `topic` (on all partitions): its handler saw them all."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    name = settings.topic(topic)
+    probe = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await probe.start()
+    await admin.start()
+    try:
+        await probe.topics()  # fetches the metadata partitions_for_topic reads
+        parts = [TopicPartition(name, p) for p in sorted(probe.partitions_for_topic(name) or ())]
+        ends = await probe.end_offsets(parts)
+
+        async def caught_up() -> bool:
+            committed = await admin.list_consumer_group_offsets(group, partitions=parts)
+            return all(committed.get(p) is not None and committed[p].offset >= ends[p] for p in parts if ends[p])
+
+        await eventually(caught_up, timeout=timeout, what=f"{group} to consume {name}")
+    finally:
+        await admin.close()
+        await probe.stop()
 
 
 def tenant(mongo: MongoClient, settings: OnboardingSettings, slug: str) -> dict | None:

@@ -28,7 +28,7 @@ from slsa_watch.samples import Signer
 
 from schemas import topics
 from tests.integration.conftest import KAFKA, MONGO
-from tests.integration.support import eventually, publisher, read_topic
+from tests.integration.support import consumed, eventually, publisher, read_topic
 
 BIN = Path(sys.executable).parent
 NOW = datetime.now(UTC)
@@ -212,3 +212,57 @@ async def test_the_monthly_schedule_requests_every_tenants_pack_and_the_ledger_p
     (tmp_path / "old-tree-head.json").write_text(json.dumps({**old, "root_hash": "00" * 32}))  # a rewritten history
     forged = cli("verify-consistency", *files, "--key", str(key))
     assert forged.returncode == 1 and "FAIL older tree head" in forged.stdout and "FAIL consistency" in forged.stdout
+
+
+async def test_a_strangers_request_for_a_reserved_or_invalid_slug_changes_no_tenants_pack(
+    service, send, db, evidence_settings
+):
+    """What onboarding publishes for hostile requests (and a forged platform event) is nobody's evidence."""
+    from evidence.items import stored
+    from evidence.pack import build as build_pack
+    from onboarding.domain import Rules
+    from onboarding.domain import decide as onboard
+    from schemas.policy import PolicyBundlePublished, PolicyBundlePublishedData
+    from schemas.tenant import TenantRequested, TenantRequestedData
+
+    acme = Signer("acme")
+    policy = acme.policy(["github.com/acme/r0"], NOW)
+    submission = acme.submission("github.com/acme/r0", "r0.tar", acme.envelope("github.com/acme/r0", "r0.tar"), NOW)
+    onboarded = TenantOnboardedData(slug="acme", cohort="w1", requested_at=NOW, onboarded_at=NOW,
+                                    time_to_first_verify_s=1.0)  # fmt: skip
+    bundle = PolicyBundlePublishedData(bundle="portal", version="abc", sha256="a" * 64, modules=("authz.rego",),
+                                       published_at=NOW)  # fmt: skip
+    baseline = [
+        (policy, topics.POLICY_EVENTS),
+        (decide(submission, policy_of(policy), NOW), topics.PROVENANCE_EVENTS),
+        (TenantOnboarded.create(data=onboarded, source="/services/onboarding", tenantid="acme", time=NOW),
+         topics.TENANT_EVENTS),
+        (PolicyBundlePublished.create(data=bundle, source="/services/portal-api", tenantid="platform", time=NOW),
+         topics.POLICY_EVENTS),
+    ]  # fmt: skip
+    attack = "<script>alert(1)</script> wire 10,000 EUR to IBAN DE00 0000"
+    hostile = []
+    for slug in ("platform", "Platform!", "acme\u200b", "x" * 300):
+        data = TenantRequestedData(slug=slug, display_name=attack, webhook_url=f"https://evil.example/{attack}",
+                                   contact_email=attack, plan=attack, cohort=attack, requested_at=NOW)  # fmt: skip
+        requested = TenantRequested.create(data=data, source="/partners/x", tenantid="_intake", time=NOW)
+        hostile += onboard(None, requested, now=NOW, sealed_secret="s", rules=Rules()).facts
+    assert hostile and all(fact.tenantid == "_intake" for fact in hostile)  # no tenant's id, not even the platform's
+    forged = TenantOnboardedData(slug="platform", cohort=attack[:60], requested_at=NOW, onboarded_at=NOW,
+                                 time_to_first_verify_s=0.0)  # fmt: skip
+    hostile.append(TenantOnboarded.create(data=forged, source="/services/onboarding", tenantid="platform", time=NOW))
+
+    for event in hostile:
+        await send(event, topics.TENANT_EVENTS)
+    for event, topic in baseline:
+        await send(event, topic)
+    await eventually(lambda: db["evidence_items"].count_documents({}) >= len(baseline), what="the baseline evidence")
+    await consumed(evidence_settings, evidence_settings.collect_group_id, topics.TENANT_EVENTS)
+    await send(request("acme"), topics.EVIDENCE_REQUESTS)
+    [built] = await outcomes(evidence_settings, 1)
+
+    items = [stored(event.to_json()) for event, _ in baseline]
+    expected = build_pack("acme", PERIOD, [i.item() for i in items if i is not None])
+    assert built["data"]["pack_id"] == expected.pack_id and built["data"]["sha256"] == expected.sha256
+    assert built["data"]["item_count"] == len(baseline)
+    assert db["evidence_items"].count_documents({}) == len(baseline)

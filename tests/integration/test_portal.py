@@ -41,6 +41,18 @@ def test_no_role_of_one_tenant_reads_another(portal, issuer):
     assert missing.status_code == 403  # the same answer: no probing for which tenants exist
 
 
+def test_a_reserved_or_malformed_slug_is_never_a_path_tenant(portal, issuer, portal_settings):
+    staff = issuer.bearer("root", {}, ["platform-admin"])
+    for tenant in ("platform", "admin", "a--b", "x" * 41):
+        for path in ("overview", "slsa-map", "audit"):
+            response = portal.get(f"/api/v1/tenants/{tenant}/{path}", headers=staff)
+            assert response.status_code == 422, (tenant, path, response.text)
+        policy = portal.post(f"/api/v1/tenants/{tenant}/trust-policy", json={}, headers=staff)
+        assert policy.status_code == 422
+    assert portal.get("/ui/tenants/platform/overview", headers=staff).status_code == 404
+    assert not audit_records(portal_settings)  # refused before any decision: nothing on the trail
+
+
 def test_credentials_are_required_and_checked(portal, issuer):
     assert portal.get("/api/v1/me").status_code == 401
     assert portal.get("/api/v1/me").headers["www-authenticate"] == "Bearer"

@@ -3,7 +3,7 @@
 The CI system reports each job's life (queued, started, finished) per pool and concurrency group
 (e.g. `hermetic-refs/heads/main`); SLSA watch folds them into queue depth, waits and utilisation per
 pool and publishes RunnerQueueSaturated / RunnerQueueRecovered when waits cross the configured bound.
-Job events carry the tenant whose repository the job builds; pool signals carry PLATFORM_TENANT.
+Job events carry the tenant whose repository the job builds; pool signals carry schemas.tenant.PLATFORM_TENANT.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
-
-PLATFORM_TENANT = "platform"
-"""The tenant id of the platform's own events (runner pools are shared by every tenant)."""
 
 Outcome = Literal["succeeded", "failed", "cancelled"]
 

@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
+
+SLUG_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+"""A tenant id: lowercase letters, digits and single hyphens, starting with a letter (3-40 characters)."""
+SLUG_LENGTH = (3, 40)
+RESERVED_SLUGS = frozenset({"admin", "api", "www", "platform", "system", "root", "trust-portal", "default"})
+"""Slugs no partner may take: the platform's own names (`platform` is the tenant id of its own events)."""
+PLATFORM_TENANT = "platform"
+"""The tenant id of the platform's own events (policy bundles, runner pool signals)."""
+INTAKE_KEY = "_intake"
+"""The key and tenantid of intake traffic that names no valid tenant, and of every rejection.
+
+It cannot be a slug (an underscore is never in one), so nothing keyed by it is ever a tenant's.
+"""
+
+
+def is_tenant_slug(value: str) -> bool:
+    """Whether `value` can be a partner's tenant id: well formed and not reserved."""
+    low, high = SLUG_LENGTH
+    return low <= len(value) <= high and re.match(SLUG_PATTERN, value) is not None and value not in RESERVED_SLUGS
+
+
+def tenant_key(slug: str) -> str:
+    """The Kafka key and CloudEvents tenantid of a request naming `slug`: the slug, or INTAKE_KEY."""
+    return slug if is_tenant_slug(slug) else INTAKE_KEY
+
 
 # Requests arrive from partners and CSV files: fields are bounded strings here and judged by the
 # onboarding domain, so a bad value becomes a TenantRejected naming it rather than a dead letter.

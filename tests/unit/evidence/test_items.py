@@ -26,7 +26,22 @@ def test_evidence_is_kept_by_tenant_and_utc_month_with_its_bytes():
 
 def test_what_is_not_evidence_is_skipped():
     assert stored(event("io.trustportal.tenant.requested.v1")) is None
+    assert stored(event("io.trustportal.tenant.rejected.v1")) is None
     assert stored(event("io.trustportal.audit.access-decided.v1")) is None
+
+
+@pytest.mark.parametrize("tenant", ["platform", "_intake", "Acme", "admin", "a" * 64])
+def test_only_the_policy_bundle_counts_as_platform_evidence_and_no_other_id_but_a_tenants(tenant):
+    assert stored(event("io.trustportal.tenant.onboarded.v1", tenantid=tenant)) is None
+    assert stored(event("io.trustportal.policy.trust-policy-updated.v1", tenantid=tenant)) is None
+    assert stored(event("io.trustportal.provenance.verified.v1", tenantid=tenant)) is None
+
+
+def test_onboarding_evidence_carries_no_contact_webhook_or_plan():
+    data = {"slug": "acme", "contact_email": "ops@acme.example", "webhook_url": "https://hooks.acme.example/x",
+            "plan": "enterprise", "cohort": "w1", "reason": "https://hooks.acme.example refused"}  # fmt: skip
+    item = stored(event("io.trustportal.tenant.provisioned.v1", data=data))
+    assert item is not None and item.body["data"] == {"slug": "acme", "cohort": "w1"}
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", json.dumps({"type": "io.trustportal.policy.x"}).encode()])

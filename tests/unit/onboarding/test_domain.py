@@ -12,6 +12,7 @@ from schemas.tenant import (
     TenantRequestedData,
     WebhookVerificationFailed,
     WebhookVerified,
+    tenant_key,
 )
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ RULES = Rules(urls=UrlPolicy(allow_hosts=frozenset({"127.0.0.1"})))
 def request(slug: str = "acme", *, id: str = "req-1", **fields: str) -> TenantRequested:
     data = {"slug": slug, "webhook_url": "https://hooks.acme.example/trust", "requested_at": NOW} | fields
     return TenantRequested.create(
-        data=TenantRequestedData.model_validate(data), source="/tests", tenantid=slug or "x", time=NOW, id=id
+        data=TenantRequestedData.model_validate(data), source="/tests", tenantid=tenant_key(slug), time=NOW, id=id
     )
 
 
@@ -113,3 +114,16 @@ def test_a_failed_verification_is_final_and_keeps_the_reason():
 def test_the_public_view_never_carries_the_secret():
     record = decide(None, request(), now=NOW, sealed_secret="sealed-secret", rules=RULES).record
     assert "sealed-secret" not in record.view().model_dump_json()
+
+
+@pytest.mark.parametrize("slug", ["platform", "Platform!", "", "x" * 300])
+def test_a_rejection_for_a_reserved_or_invalid_slug_is_keyed_to_no_tenant(slug):
+    (fact,) = decide(None, request(slug, plan="<b>gold</b>"), now=NOW, sealed_secret="s", rules=RULES).facts
+    assert isinstance(fact, TenantRejected) and fact.tenantid == "_intake"
+
+
+def test_a_conflicting_request_for_an_existing_tenant_is_rejected_without_writing_under_its_id():
+    first = decide(None, request(), now=NOW, sealed_secret="s", rules=RULES)
+    other = request(id="req-2", webhook_url="https://elsewhere.example/hook")
+    (fact,) = decide(first.record, other, now=NOW, sealed_secret="s", rules=RULES).facts
+    assert isinstance(fact, TenantRejected) and fact.tenantid == "_intake" and fact.subject == "acme"

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from schemas.tenant import TenantRequested, TenantRequestedData
+from schemas.tenant import TenantRequested, TenantRequestedData, tenant_key
 
 from onboarding.domain import Rules, validate
 
@@ -137,7 +137,7 @@ def to_request(row: Row, *, cohort: str, plan: str, now: datetime) -> TenantRequ
         data=data,
         id=str(uuid.uuid5(REQUEST_NAMESPACE, identity)),
         source=CLI_SOURCE,
-        tenantid=row.tenant[:64] or "invalid",
+        tenantid=tenant_key(row.tenant),
         subject=row.tenant,
         time=now,
     )

@@ -11,6 +11,10 @@ from email_validator import EmailNotValidError, validate_email
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
 from schemas.read_models import TenantState, TenantView
 from schemas.tenant import (
+    INTAKE_KEY,
+    RESERVED_SLUGS,
+    SLUG_LENGTH,
+    SLUG_PATTERN,
     Problem,
     TenantOnboarded,
     TenantOnboardedData,
@@ -29,10 +33,9 @@ from schemas.tenant import (
 from onboarding.ssrf import UnsafeUrlError, UrlPolicy, parse_webhook_url
 
 SOURCE = "/services/onboarding"
-SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+SLUG = re.compile(SLUG_PATTERN)
 COHORT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 E = TypeVar("E", bound=CloudEvent)
-RESERVED_SLUGS = frozenset({"admin", "api", "www", "platform", "system", "root", "trust-portal", "default"})
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,9 @@ def validate(data: TenantRequestedData, rules: Rules) -> tuple[Problem, ...]:
     """Every problem with a request, each naming its field; empty when the request is acceptable."""
     problems: list[Problem] = []
     slug = data.slug
-    if not 3 <= len(slug) <= 40:
-        problems.append(Problem(field="slug", reason=f"must be 3-40 characters long (got {len(slug)})"))
+    low, high = SLUG_LENGTH
+    if not low <= len(slug) <= high:
+        problems.append(Problem(field="slug", reason=f"must be {low}-{high} characters long (got {len(slug)})"))
     elif not SLUG.match(slug):
         problems.append(
             Problem(
@@ -126,11 +130,6 @@ def validate(data: TenantRequestedData, rules: Rules) -> tuple[Problem, ...]:
     return tuple(problems)
 
 
-def tenant_key(slug: str) -> str:
-    """The Kafka key and CloudEvents tenantid for a slug, also for invalid ones."""
-    return slug[:64] if slug.strip() else "invalid"
-
-
 def _same_request(record: TenantRecord, data: TenantRequestedData) -> bool:
     return (
         record.webhook_url == data.webhook_url.strip()
@@ -142,13 +141,15 @@ def _same_request(record: TenantRecord, data: TenantRequestedData) -> bool:
 
 
 def _reject(event: TenantRequested, problems: tuple[Problem, ...], now: datetime) -> Decision:
+    # A rejection provisioned nothing, so it is no tenant's fact: keyed to the intake, never to a
+    # tenant id (a stranger asking for `platform` or an existing slug writes nothing of theirs).
     fact = TenantRejected.create(
         data=TenantRejectedData(
             slug=event.data.slug, cohort=event.data.cohort, request_id=event.id, problems=problems, rejected_at=now
         ),
         source=SOURCE,
-        tenantid=tenant_key(event.data.slug),
-        subject=event.data.slug,
+        tenantid=INTAKE_KEY,
+        subject=event.data.slug[:200],
         time=now,
         caused_by=event.id,
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from schemas.envelope import CloudEvent
 from schemas.read_models import CohortMember
-from schemas.tenant import TENANT_FACTS, TenantFact, TenantRequested
+from schemas.tenant import TENANT_FACTS, TenantFact, TenantRequested, is_tenant_slug
 from service_kit.mongo import ConcurrentUpdateError, ProjectionStore
 
 from onboarding import domain, projections
@@ -37,7 +37,8 @@ class Deps:
 
 async def on_tenant_requested(event: TenantRequested, deps: Deps) -> None:
     """Validate and provision (idempotently), publish the facts, then schedule the webhook check."""
-    current = await deps.tenants.get(domain.tenant_key(event.data.slug))
+    slug = event.data.slug
+    current = await deps.tenants.get(slug) if is_tenant_slug(slug) else None
     sealed = deps.secrets.seal(deps.secrets.generate())
     now = deps.clock()
     decision = domain.decide(current, event, now=now, sealed_secret=sealed, rules=deps.rules)

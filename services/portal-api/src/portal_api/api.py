@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 from schemas.envelope import CloudEvent
 from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
@@ -22,11 +22,13 @@ from portal_api.api_keys import KeyRole
 from portal_api.auth import bearer_token
 from portal_api.authorization import SOURCE, Subject
 from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
-from portal_api.members import TENANT_PATTERN
+from portal_api.members import TENANT_PATTERN, partner_tenant
 from portal_api.runtime import Portal
 from schemas import topics
 
-Tenant = Annotated[str, Path(pattern=TENANT_PATTERN, description="Tenant slug.")]
+Tenant = Annotated[
+    str, Path(pattern=TENANT_PATTERN, max_length=40, description="Tenant slug."), AfterValidator(partner_tenant)
+]
 PackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Evidence pack id.")]
 IdempotencyKey = Annotated[
     str | None, Header(max_length=200, description="Repeat a write safely: the same key replays the first answer.")

@@ -11,16 +11,29 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import AfterValidator, Field, TypeAdapter
 from schemas.envelope import Contract, UtcDatetime
+from schemas.tenant import RESERVED_SLUGS, SLUG_LENGTH, SLUG_PATTERN, is_tenant_slug
 
 from portal_api.authorization import Subject
 
 TenantRole = Literal["admin", "engineer", "auditor", "finance", "viewer"]
 PlatformRole = Literal["platform-admin", "executive"]
-TENANT_PATTERN = r"^[a-z][a-z0-9-]{2,39}$"
+TENANT_PATTERN = SLUG_PATTERN
+
+
+def partner_tenant(value: str) -> str:
+    """`value` when it can be a partner's tenant id; ValueError (a 422) for a reserved or malformed one."""
+    if not is_tenant_slug(value):
+        low, high = SLUG_LENGTH
+        why = "is reserved" if value in RESERVED_SLUGS else f"is not a tenant id ({low}-{high} of a-z, 0-9, '-')"
+        raise ValueError(f"{value[:60]!r} {why}")
+    return value
+
+
+TenantId = Annotated[str, AfterValidator(partner_tenant)]
 
 
 class Member(Contract):
@@ -28,7 +41,7 @@ class Member(Contract):
 
     id: str = Field(min_length=1, max_length=200)
     name: str = ""
-    tenant_roles: dict[str, tuple[TenantRole, ...]] = Field(default_factory=dict)
+    tenant_roles: dict[TenantId, tuple[TenantRole, ...]] = Field(default_factory=dict)
     platform_roles: tuple[PlatformRole, ...] = ()
     updated_at: UtcDatetime | None = None
 

@@ -13,6 +13,7 @@ from typing import Any
 from regopy import Input, Interpreter
 from schemas.envelope import derived_id
 from schemas.policy import PolicyBundlePublished, PolicyBundlePublishedData
+from schemas.tenant import PLATFORM_TENANT
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 ALLOW = "data.portal.authz.allow"
@@ -106,7 +107,7 @@ class PolicyEngine:
             ),
             id=derived_id(self.bundle.sha256, PolicyBundlePublished.TYPE),
             source="/services/portal-api",
-            tenantid="platform",
+            tenantid=PLATFORM_TENANT,
             subject="portal",
             time=now,
         )

@@ -17,6 +17,8 @@ from babel.numbers import format_currency, get_currency_precision
 from fastapi import APIRouter, Cookie, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import AfterValidator
+from schemas.tenant import is_tenant_slug
 
 from portal_api import key_admin, reads
 from portal_api.api_keys import KeyRole
@@ -24,7 +26,7 @@ from portal_api.auth import AuthenticationError
 from portal_api.authorization import Subject
 from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
 from portal_api.errors import ForbiddenError, NotFoundError
-from portal_api.members import TENANT_PATTERN
+from portal_api.members import TENANT_PATTERN, partner_tenant
 from portal_api.runtime import Portal
 
 SESSION_COOKIE = "tp_session"
@@ -134,7 +136,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
 
     @router.get("/ui/switch")
     async def switch(
-        tenant: Annotated[str, Query(pattern=TENANT_PATTERN)],
+        tenant: Annotated[str, Query(pattern=TENANT_PATTERN, max_length=40), AfterValidator(partner_tenant)],
         tab: str = "overview",
         tp_session: Annotated[str | None, Cookie()] = None,
         authorization: Annotated[str | None, Header()] = None,
@@ -170,7 +172,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         who = await signed_in(tp_session, authorization)
         if who is None:
             return render("signed_out.html", status_code=401)
-        if tab not in BY_SLUG or not re.fullmatch(TENANT_PATTERN, tenant):
+        if tab not in BY_SLUG or not is_tenant_slug(tenant):
             return render("not_found.html", status_code=404, who=who)
         page = await layout(who, tenant, BY_SLUG[tab])
         try:
@@ -191,7 +193,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         who = await signed_in(tp_session, authorization)
         if who is None:
             return render("signed_out.html", status_code=401)
-        valid = re.fullmatch(TENANT_PATTERN, tenant) and re.fullmatch(PACK_ID_PATTERN, pack_id)
+        valid = is_tenant_slug(tenant) and re.fullmatch(PACK_ID_PATTERN, pack_id)
         if not valid or file not in get_args(PackFile):
             return render("not_found.html", status_code=404, who=who)
         try:
@@ -212,7 +214,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
     ) -> Response:
         """Create a key and show its secret on this one page."""
         who = await signed_in(tp_session, None)
-        if who is None or not same_origin(request) or not re.fullmatch(TENANT_PATTERN, tenant):
+        if who is None or not same_origin(request) or not is_tenant_slug(tenant):
             return render("signed_out.html", status_code=401) if who is None else render("forbidden_plain.html", 403)
         page = await layout(who, tenant, BY_SLUG["api-keys"])
         resource = f"/ui/tenants/{tenant}/api-keys"
@@ -228,7 +230,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         request: Request, tenant: str, key_id: str, tp_session: Annotated[str | None, Cookie()] = None
     ) -> Response:
         who = await signed_in(tp_session, None)
-        if who is None or not same_origin(request) or not re.fullmatch(TENANT_PATTERN, tenant):
+        if who is None or not same_origin(request) or not is_tenant_slug(tenant):
             return render("signed_out.html", status_code=401) if who is None else render("forbidden_plain.html", 403)
         try:
             await key_admin.revoke(portal, who, tenant, key_id, f"/ui/tenants/{tenant}/api-keys/{key_id}")

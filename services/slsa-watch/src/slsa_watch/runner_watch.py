@@ -15,12 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Gauge
-from schemas.runner import (
-    PLATFORM_TENANT,
-    PoolSignalData,
-    RunnerQueueRecovered,
-    RunnerQueueSaturated,
-)
+from schemas.runner import PoolSignalData, RunnerQueueRecovered, RunnerQueueSaturated
+from schemas.tenant import PLATFORM_TENANT
 from service_kit.mongo import ProjectionStore
 
 from slsa_watch.runners import JobEvent, JobRecord, Pools, PoolSnapshot, current, snapshot
