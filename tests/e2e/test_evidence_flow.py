@@ -74,7 +74,7 @@ def test_a_pack_requested_in_the_portal_is_built_listed_downloaded_and_verifies(
         stranger = issuer.bearer("bo", {"beta": ["auditor"]})
         assert portal.get(f"{base}/archive", headers=stranger).status_code == 403
         other = f"/api/v1/tenants/beta/evidence-packs/{pack['pack_id']}/files/archive"
-        assert portal.get(other, headers=stranger).status_code == 404  # not beta's pack
+        assert portal.get(other, headers=stranger).status_code == 403  # the pack is acme's: its owner is decided on
         portal.cookies.set("tp_session", issuer.token("aud", {"acme": ["auditor"]}))
         page = portal.get("/ui/tenants/acme/evidence")
         assert (

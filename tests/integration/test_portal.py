@@ -14,7 +14,8 @@ from pymongo import MongoClient
 from schemas import topics
 from tests.integration.conftest import MONGO
 from tests.integration.portal_support import Issuer, audit_records
-from tests.integration.support import read_topic
+from tests.integration.support import read_topic, wait_for
+from tests.integration.test_portal_isolation import BODIES
 
 
 def test_a_member_reads_their_tenant_and_the_guard_withholds_fields_for_an_auditor(portal, issuer, portal_settings):
@@ -129,7 +130,8 @@ def test_api_keys_are_created_by_admins_shown_once_used_by_machines_and_revoked(
     assert portal.get("/api/v1/tenants/acme/api-keys", headers=machine).status_code == 403  # keys manage no keys
 
     other_admin = issuer.bearer("bob", {"beta": ["admin"]})
-    assert portal.delete(f"/api/v1/tenants/beta/api-keys/{key['key_id']}", headers=other_admin).status_code == 404
+    # the key is owned by acme: the decision names its owner, so beta's admin is refused under beta's own path
+    assert portal.delete(f"/api/v1/tenants/beta/api-keys/{key['key_id']}", headers=other_admin).status_code == 403
     assert portal.delete(f"/api/v1/tenants/acme/api-keys/{key['key_id']}", headers=other_admin).status_code == 403
     assert portal.delete(f"/api/v1/tenants/acme/api-keys/{key['key_id']}", headers=admin).status_code == 204
     assert portal.get("/api/v1/tenants/acme/overview", headers=machine).status_code == 401
@@ -156,7 +158,11 @@ def test_the_policy_bundle_in_force_is_published_once_per_hash(issuer, portal_se
     records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.POLICY_EVENTS))]
     assert {r["id"] for r in records} == {records[0]["id"]} and len(records) == 2
     assert records[0]["type"] == "io.trustportal.policy.bundle-published.v1"
-    assert records[0]["data"]["sha256"] == sha and records[0]["data"]["modules"] == ["authz.rego", "presentation.rego"]
+    assert records[0]["data"]["sha256"] == sha and records[0]["data"]["modules"] == [
+        "authz.rego",
+        "decision.rego",
+        "presentation.rego",
+    ]
 
 
 def test_rate_limits_answer_429_with_retry_after_per_subject_and_per_tenant(issuer, portal_settings):
@@ -341,3 +347,65 @@ def test_a_poison_record_in_an_audit_batch_goes_to_the_dlq_alone(portal, issuer,
     assert headers["x-dlq-error-type"] == "ValidationError" and headers["x-dlq-source-topic"].endswith(
         "audit.events.v1"
     )
+
+
+def test_no_one_mints_a_key_that_does_more_than_they_may(portal, issuer, portal_settings):
+    """The escalation path: a platform-admin may not submit provenance, so may mint no key that can."""
+    root = issuer.bearer("root", {}, ["platform-admin"])
+    for role in ("engineer", "viewer"):
+        minted = portal.post("/api/v1/tenants/acme/api-keys", json={"name": "side door", "role": role}, headers=root)
+        assert minted.status_code == 403, (role, minted.text)
+    policy = BODIES[("post", "/api/v1/tenants/{tenant}/trust-policy")]
+    assert portal.post("/api/v1/tenants/acme/trust-policy", json=policy, headers=root).status_code == 403
+    submission = {"repo": "github.com/acme/app", "artifact_name": "app", "artifact_sha256": "a" * 64,
+                  "envelope": {"payloadType": "t", "payload": "cA==", "signatures": [{"sig": "cw=="}]}}  # fmt: skip
+    assert portal.post("/api/v1/tenants/acme/provenance", json=submission, headers=root).status_code == 403
+    page = portal.get("/ui/tenants/acme/api-keys", headers=root)
+    assert page.status_code == 200 and 'action="/ui/tenants/acme/api-keys"' not in page.text  # no create form
+    with MongoClient(MONGO) as client:
+        assert client[portal_settings.mongo_db]["portal_api_keys"].count_documents({"tenant": "acme"}) == 0
+
+    admin = issuer.bearer("ana", {"acme": ["admin"]})
+    key = portal.post("/api/v1/tenants/acme/api-keys", json={"name": "ci", "role": "engineer"}, headers=admin).json()
+    assert portal.get("/api/v1/tenants/acme/api-keys", headers=root).status_code == 200  # staff list and revoke
+    assert portal.delete(f"/api/v1/tenants/acme/api-keys/{key['key_id']}", headers=root).status_code == 204
+    machine = {"authorization": f"Bearer {key['key']}"}
+    assert portal.get("/api/v1/tenants/acme/overview", headers=machine).status_code == 401  # revoked
+    assert portal.delete("/api/v1/tenants/acme/api-keys/not-a-key-id", headers=admin).status_code == 422
+
+
+def test_strangers_cannot_write_into_a_tenants_audit_trail(issuer, portal_settings):
+    """Refusals of subjects with no role in acme go to the platform's security trail, limited per subject."""
+    minute = datetime.now(UTC).replace(second=1, microsecond=0)  # one rate-limit window throughout
+    with TestClient(build_app(portal_settings, clock=lambda: minute)) as portal:
+        strangers_are_filed_apart(portal, issuer, portal_settings)
+
+
+def strangers_are_filed_apart(portal, issuer, portal_settings) -> None:
+    limit = portal_settings.rate_limit_refusals_per_minute
+    stranger = issuer.bearer("mallory", {"beta": ["admin"]})
+    answers = [portal.get("/api/v1/tenants/acme/overview", headers=stranger).status_code for _ in range(limit + 10)]
+    assert answers == [403] * limit + [429] * 10  # past the limit: 429, and nothing more on file
+    assert (
+        portal.get("/api/v1/tenants/beta/overview", headers=stranger).status_code == 200
+    )  # its own tenant still works
+    member = issuer.bearer("vic", {"acme": ["viewer"]})
+    assert portal.get("/api/v1/tenants/acme/overview", headers=member).status_code == 200
+
+    records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.AUDIT_EVENTS, idle_s=0.5))]
+    strangers = [r for r in records if r["data"]["subject"] == "mallory" and r["data"]["tenant"] == "acme"]
+    assert len(strangers) == limit and {r["tenantid"] for r in strangers} == {"platform"}
+
+    auditor = issuer.bearer("aud", {"acme": ["auditor"]})
+    deadline = time.monotonic() + 15
+    entries: list = []
+    while time.monotonic() < deadline and not any(e["subject"] == "vic" for e in entries):
+        entries = portal.get("/api/v1/tenants/acme/audit", params={"limit": 200}, headers=auditor).json()["entries"]
+        time.sleep(0.2)
+    assert any(e["subject"] == "vic" for e in entries)  # the projection has caught up past mallory's records
+    assert not [e for e in entries if e["subject"] == "mallory"]
+    with MongoClient(MONGO) as client:
+        trail = client[portal_settings.mongo_db]["portal_audit"]
+        query = {"subject": "mallory", "tenant": "platform", "asked_tenant": "acme"}
+        wait_for(lambda: trail.count_documents(query) == limit, timeout=15, what="the platform's security trail")
+        assert trail.count_documents({"subject": "mallory", "tenant": "acme"}) == 0

@@ -5,7 +5,7 @@ may come back, and nothing of acme's may change."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -187,3 +187,136 @@ def test_no_web_page_or_form_of_acmes_works_for_another_tenants_roles(sweep_port
         assert keys.count_documents({"tenant": "acme"}) == 1 and keys.find_one({"_id": key_id})["revoked_at"] is None
     own = client.get("/ui/tenants/acme/slsa", headers=issuer.bearer("ana", {"acme": ["admin"]}))
     assert own.status_code == 200 and MARK in own.text
+
+
+VIEWS = {  # API path and UI tab of each view, and the action that reads it
+    "overview:read": ("overview", "overview"),
+    "slsa:read": ("slsa-map", "slsa"),
+    "evidence:read": ("evidence-packs", "evidence"),
+    "finance:read": ("finance", "finance"),
+    "audit:read": ("audit", "audit"),
+    "members:read": ("members", "members"),
+    "apikey:read": ("api-keys", "api-keys"),
+}
+
+
+def marker(field: str) -> str:
+    return f"F~{field}~"
+
+
+def seed_guarded_acme(db, onboarding_db, bucket) -> None:
+    """Acme's data with a distinct marker as the value of each string field the guard decides on."""
+    onboarding_db["onboarding_tenants"].update_one({"_id": "acme"}, {"$set": {
+        "display_name": marker("display_name"), "cohort": marker("cohort"), "plan": marker("plan"),
+        "webhook_url": f"https://{marker('webhook_url')}.example/h", "contact_email": marker("contact_email"),
+    }})  # fmt: skip
+    db["portal_slsa_repos"].insert_one(
+        {"_id": "acme/g", "tenant": "acme", "repo": marker("repo"), "build_level": 2,
+         "builder_id": marker("builder_id"),
+         "last_artifact_sha256": marker("last_artifact_sha256"), "last_outcome": "rejected",
+         "last_reasons": [marker("last_reasons")], "updated_at": NOW}
+    )  # fmt: skip
+    db["portal_trust_policies"].insert_one(
+        {"_id": "acme", "tenant": "acme", "event_id": "e", "policy_id": marker("trust_policy.policy_id"),
+         "keys": [{"key_id": marker("trust_policy.keys"), "algorithm": "ed25519",
+                   "public_key_pem": "-----BEGIN PUBLIC KEY-----\nX\n-----END PUBLIC KEY-----\n"}],
+         "builders": [{"id": marker("trust_policy.builders")}],
+         "source_repositories": [marker("trust_policy.source_repositories")],
+         "source_refs": [marker("trust_policy.source_refs")],
+         "updated_by": marker("trust_policy.updated_by"), "updated_at": NOW}
+    )  # fmt: skip
+    db["portal_audit"].insert_one(
+        {"_id": "g1", "event_id": "g1", "subject": marker("subject"), "subject_kind": "user", "tenant": "acme",
+         "action": marker("action"), "resource": marker("resource"), "allowed": False,
+         "policy_bundle_sha256": "e" * 64, "decided_at": NOW + timedelta(days=1)}  # newest: on the first page
+    )  # fmt: skip
+    db["portal_users"].insert_one(
+        {"_id": "m1", "id": "m1", "name": marker("name"), "tenant_roles": {"acme": ["viewer"]}}
+    )
+
+    # The pack's archive as the evidence service builds it, from an onboarding fact carrying every field.
+    from evidence.items import stored
+    from evidence.pack import build
+    from schemas.tenant import TenantProvisioned, TenantProvisionedData
+
+    fact = TenantProvisioned.create(
+        data=TenantProvisionedData(
+            slug="acme", display_name=marker("display_name"), contact_email=marker("contact_email"),
+            plan=marker("plan"), cohort="wave-1", webhook_url=f"https://{marker('webhook_url')}.example/h",
+            request_id="req-acme", requested_at=NOW, provisioned_at=NOW,
+        ),
+        source="/services/onboarding", tenantid="acme", time=NOW,
+    )  # fmt: skip
+    item = stored(fact.to_json())
+    assert item is not None
+    bucket.upload_from_stream_with_id(PACK, "evidence.tar", build("acme", "2026-10", [item.item()]).archive)
+
+
+def guarded_readers(client, issuer) -> dict[str, tuple[object, dict[str, str]]]:
+    """Every role that reads acme (users, API keys, platform staff): the subject and its credentials."""
+    from portal_api.authorization import Subject
+
+    readers: dict[str, tuple[object, dict[str, str]]] = {}
+    for role in ROLES:
+        readers[f"user {role}"] = (Subject(f"g-{role}", tenant_roles={"acme": (role,)}),
+                                   issuer.bearer(f"g-{role}", {"acme": [role]}))  # fmt: skip
+    for role in ("platform-admin", "executive"):
+        readers[f"staff {role}"] = (Subject(f"g-{role}", platform_roles=(role,)),
+                                    issuer.bearer(f"g-{role}", {}, [role]))  # fmt: skip
+    admin = issuer.bearer("g-admin", {"acme": ["admin"]})
+    for role in ("engineer", "viewer"):
+        key = client.post("/api/v1/tenants/acme/api-keys", json={"name": f"g-{role}", "role": role}, headers=admin)
+        token = key.json()["key"]
+        subject = Subject(f"apikey:{key.json()['key_id']}", kind="api_key", tenant_roles={"acme": (role,)})
+        readers[f"key {role}"] = (subject, {"authorization": f"Bearer {token}"})
+    return readers
+
+
+def test_every_field_the_guard_withholds_is_absent_from_every_api_answer_page_and_download(
+    sweep_portal, issuer, portal_settings
+):
+    from gridfs import GridFSBucket
+    from portal_api.authorization import policy_input
+    from schemas.evidence import EVIDENCE_BUCKET
+
+    client, _ = sweep_portal
+    engine = client.app.state.engine
+    with MongoClient(MONGO, tz_aware=True) as mongo:
+        seed_guarded_acme(mongo[portal_settings.mongo_db], mongo[portal_settings.onboarding_db],
+                          GridFSBucket(mongo[portal_settings.evidence_db], bucket_name=EVIDENCE_BUCKET))  # fmt: skip
+    checked = withheld_seen = 0
+    for who, (subject, headers) in guarded_readers(client, issuer).items():
+        for action, (api, tab) in VIEWS.items():
+            verdict = engine.decision(policy_input(subject, tenant="acme", action=action))
+            answer = client.get(f"/api/v1/tenants/acme/{api}", headers=headers)
+            page = client.get(f"/ui/tenants/acme/{tab}", headers=headers)
+            assert answer.status_code == (200 if verdict.allowed else 403), (who, action, answer.text[:200])
+            if not verdict.allowed:
+                continue
+            assert page.status_code == 200, (who, tab)
+            for field in verdict.withheld:
+                withheld_seen += 1
+                assert marker(field) not in answer.text, (who, action, field)
+                assert marker(field) not in page.text, (who, tab, field)
+            for field in verdict.shown:
+                assert marker(field) in answer.text or field not in MARKED.get(action, ()), (who, action, field)
+            checked += 1
+        download = engine.decision(policy_input(subject, tenant="acme", action="evidence:download"))
+        overview = engine.decision(policy_input(subject, tenant="acme", action="overview:read"))
+        archive = client.get(f"/api/v1/tenants/acme/evidence-packs/{PACK}/files/archive", headers=headers)
+        assert archive.status_code == (200 if "archive" in download.shown else 403), (who, archive.status_code)
+        if archive.status_code == 200:
+            for field in overview.withheld:
+                assert marker(field).encode() not in archive.content, (who, field)
+            assert marker("display_name").encode() in archive.content  # the archive is the real one
+    assert checked >= 20 and withheld_seen >= 8, (checked, withheld_seen)
+
+
+MARKED = {  # the fields seed_guarded_acme marks, by view: shown ones must appear (the sweep is not vacuous)
+    "overview:read": {"display_name", "cohort", "plan", "contact_email", "webhook_url"},
+    "slsa:read": {"repo", "builder_id", "last_artifact_sha256", "last_reasons", "trust_policy.policy_id",
+                  "trust_policy.keys", "trust_policy.builders", "trust_policy.source_repositories",
+                  "trust_policy.source_refs", "trust_policy.updated_by"},
+    "audit:read": {"subject", "action", "resource"},
+    "members:read": {"name"},
+}  # fmt: skip

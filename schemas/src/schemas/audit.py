@@ -16,9 +16,11 @@ class AccessDecidedData(Contract):
     subject_kind: Literal["user", "api_key"] = "user"
     tenant: str
     action: str
-    resource: str = Field(description="The resource's path or id, within the tenant.")
+    resource: str = Field(max_length=512, description="The resource's path or id, within the tenant.")
     allowed: bool
     policy_bundle_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    legal_basis: str = Field(default="", description="The reading context the policy decided, e.g. contract.")
+    purpose: str = Field(default="", description="e.g. operations, audit, billing, reporting.")
     fields_shown: tuple[str, ...] = ()
     fields_withheld: tuple[str, ...] = ()
     decided_at: UtcDatetime

@@ -3,15 +3,36 @@ package portal.authz
 
 default allow := false
 
-# Platform roles (platform-admin, executive) act across tenants, each on its own list of actions.
-allow if {
-	some role in input.subject.platform_roles
-	input.action in data.authz.platform_roles[role]
+# The actions the subject holds in the path tenant: those of its roles there, and those of its
+# platform roles (platform staff act in every tenant, each role on its own list of actions).
+granted contains action if {
+	some role in object.get(input.subject.tenant_roles, input.tenant, [])
+	some action in data.authz.tenant_roles[role]
 }
 
-# Tenant roles act only inside the tenant they were granted in, and only on that tenant's resources.
+granted contains action if {
+	some role in input.subject.platform_roles
+	some action in data.authz.platform_roles[role]
+}
+
+# Every action is on a resource of the path tenant: the input carries the tenant that owns the
+# resource (an API key's, a pack's), so naming another tenant's id under one's own path gains nothing.
 allow if {
 	input.resource.tenant == input.tenant
-	some role in object.get(input.subject.tenant_roles, input.tenant, [])
-	input.action in data.authz.tenant_roles[role]
+	input.action in granted
+	not data.authz.delegations[input.action]
+}
+
+# An action that hands out a role (creating an API key hands out the key's role) is allowed only
+# when the subject itself holds every action of that role in this tenant: nobody obtains through
+# a key what the policy denies them directly.
+allow if {
+	input.resource.tenant == input.tenant
+	input.action in granted
+	attribute := data.authz.delegations[input.action]
+	role := input.resource[attribute]
+	role in data.authz.key_roles
+	every action in data.authz.tenant_roles[role] {
+		action in granted
+	}
 }

@@ -37,3 +37,36 @@ test_an_executive_reads_finance_across_tenants_but_writes_nothing if {
 test_an_unknown_role_grants_nothing if {
 	not authz.allow with input as {"subject": member("acme", ["owner"]), "tenant": "acme", "action": "overview:read", "resource": {"tenant": "acme"}}
 }
+
+key(subject, role) := {"subject": subject, "tenant": "acme", "action": "apikey:create", "resource": {"tenant": "acme", "key_role": role}}
+
+test_an_admin_creates_engineer_and_viewer_keys_but_no_other_role if {
+	authz.allow with input as key(member("acme", ["admin"]), "engineer")
+	authz.allow with input as key(member("acme", ["admin"]), "viewer")
+	not authz.allow with input as key(member("acme", ["admin"]), "admin")
+	not authz.allow with input as key(member("acme", ["admin"]), "auditor")
+}
+
+test_a_key_never_carries_more_than_its_creator_may_do_here if {
+	platform_admin := {"id": "root", "tenant_roles": {}, "platform_roles": ["platform-admin"]}
+	not authz.allow with input as key(platform_admin, "engineer")
+	not authz.allow with input as key(platform_admin, "viewer")
+
+	# an admin role without provenance:submit could hand out viewer keys, never engineer keys
+	authz.allow with input as key(member("acme", ["admin"]), "viewer")
+		with data.authz.tenant_roles.admin as ["overview:read", "slsa:read", "apikey:create"]
+	not authz.allow with input as key(member("acme", ["admin"]), "engineer")
+		with data.authz.tenant_roles.admin as ["overview:read", "slsa:read", "apikey:create"]
+}
+
+test_platform_admins_list_and_revoke_keys_but_write_no_trust_policy if {
+	platform_admin := {"id": "root", "tenant_roles": {}, "platform_roles": ["platform-admin"]}
+	authz.allow with input as {"subject": platform_admin, "tenant": "beta", "action": "apikey:revoke", "resource": {"tenant": "beta"}}
+	not authz.allow with input as {"subject": platform_admin, "tenant": "beta", "action": "trust-policy:write", "resource": {"tenant": "beta"}}
+	not authz.allow with input as {"subject": platform_admin, "tenant": "beta", "action": "provenance:submit", "resource": {"tenant": "beta"}}
+}
+
+test_a_resource_owned_by_another_tenant_is_refused_to_platform_staff_too if {
+	platform_admin := {"id": "root", "tenant_roles": {}, "platform_roles": ["platform-admin"]}
+	not authz.allow with input as {"subject": platform_admin, "tenant": "acme", "action": "apikey:revoke", "resource": {"tenant": "beta"}}
+}

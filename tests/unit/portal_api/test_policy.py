@@ -30,33 +30,29 @@ def subject(tenant_roles=None, platform_roles=()):
     return {"id": "u1", "tenant_roles": tenant_roles or {}, "platform_roles": list(platform_roles)}
 
 
+KEY_ROLES = [*DATA["authz"]["key_roles"], "admin"]  # "admin" is not a key role: never grantable
+
+
+def resource(tenant: str, action: str, role: str | None = None) -> dict:
+    """The resource of `action`; creating a key names the role it hands out."""
+    return {"tenant": tenant, "key_role": role} if action == "apikey:create" else {"tenant": tenant}
+
+
 def decision_corpus() -> list[dict]:
-    """Every tenant role and platform role, every action, own tenant vs another tenant vs a foreign resource."""
+    """Every tenant role and platform role, every action (every key role for key creation), own tenant vs
+    another tenant vs a resource owned by another tenant."""
     corpus = []
-    for role, action, (tenant, resource) in itertools.product(
-        TENANT_ROLES, ACTIONS, [("acme", "acme"), ("beta", "beta"), ("acme", "beta")]
+    for role, action, key_role, (tenant, owner) in itertools.product(
+        TENANT_ROLES, ACTIONS, KEY_ROLES, [("acme", "acme"), ("beta", "beta"), ("acme", "beta")]
     ):
-        corpus.append(
-            {"subject": subject({"acme": [role]}), "tenant": tenant, "action": action, "resource": {"tenant": resource}}
-        )
-    for role, action in itertools.product(PLATFORM_ROLES, ACTIONS):
-        corpus.append(
-            {
-                "subject": subject(platform_roles=[role]),
-                "tenant": "beta",
-                "action": action,
-                "resource": {"tenant": "beta"},
-            }
-        )
+        if key_role == KEY_ROLES[0] or action == "apikey:create":
+            corpus.append({"subject": subject({"acme": [role]}), "tenant": tenant, "action": action,
+                           "resource": resource(owner, action, key_role)})  # fmt: skip
+    for role, action, key_role, owner in itertools.product(PLATFORM_ROLES, ACTIONS, KEY_ROLES, ("beta", "acme")):
+        if key_role == KEY_ROLES[0] or action == "apikey:create":
+            corpus.append({"subject": subject(platform_roles=[role]), "tenant": "beta", "action": action,
+                           "resource": resource(owner, action, key_role)})  # fmt: skip
     return corpus
-
-
-def field_corpus() -> list[dict]:
-    return [
-        {"tenant": "acme", "legal_basis": basis, "purpose": purpose}
-        for basis in ("contract", "legitimate_interest", "consent", "none")
-        for purpose in ("operations", "audit", "billing", "marketing")
-    ]
 
 
 def test_no_tenant_role_reaches_another_tenant(engine):
@@ -68,19 +64,37 @@ def test_no_tenant_role_reaches_another_tenant(engine):
 def test_roles_grant_exactly_their_actions(engine):
     for role, actions in DATA["authz"]["tenant_roles"].items():
         for action in ACTIONS:
-            case = {
-                "subject": subject({"acme": [role]}),
-                "tenant": "acme",
-                "action": action,
-                "resource": {"tenant": "acme"},
-            }
+            case = {"subject": subject({"acme": [role]}), "tenant": "acme", "action": action,
+                    "resource": resource("acme", action, "viewer")}  # fmt: skip
             assert engine.allow(case) is (action in actions), (role, action)
 
 
-def test_the_presentation_guard_answers_all_fields_in_one_query(engine):
-    fields = engine.allowed_fields({"tenant": "acme", "legal_basis": "legitimate_interest", "purpose": "audit"})
-    assert fields == {"display_name", "state", "cohort"}
-    assert engine.allowed_fields({"tenant": "acme", "legal_basis": "none", "purpose": "audit"}) == frozenset()
+def test_no_key_carries_an_action_its_creator_does_not_hold_in_the_tenant(engine):
+    roles = DATA["authz"]["tenant_roles"]
+    for case in decision_corpus():
+        if case["action"] == "apikey:create" and engine.allow(case):
+            creator = {**case, "resource": {"tenant": case["tenant"]}}
+            for action in roles[case["resource"]["key_role"]]:
+                assert engine.allow({**creator, "action": action}), (case, action)
+
+
+def test_the_guard_answers_allow_context_and_every_field_in_one_query(engine):
+    auditor = {"subject": subject({"acme": ["auditor"]}), "tenant": "acme", "action": "overview:read",
+               "resource": {"tenant": "acme"}}  # fmt: skip
+    verdict = engine.decision(auditor)
+    assert verdict.allowed and (verdict.legal_basis, verdict.purpose) == ("legitimate_interest", "audit")
+    assert verdict.shown == {"display_name", "state", "cohort"}
+    assert verdict.withheld == {"plan", "webhook_url", "contact_email"}
+    refused = engine.decision({**auditor, "tenant": "beta"})
+    assert not refused.allowed and refused.shown == frozenset()
+
+
+def test_every_view_names_its_fields_for_the_guard(engine):
+    views = DATA["fields"]["views"]
+    read_actions = {a for a in ACTIONS if a.endswith(":read") and a != "board:read"} | {"evidence:download"}
+    assert read_actions <= set(views), read_actions - set(views)
+    audiences = DATA["fields"]["audiences"]
+    assert all(audience in audiences for fields in views.values() for audience in fields.values())
 
 
 def test_the_bundle_hash_changes_with_any_policy_byte(tmp_path):
@@ -118,16 +132,19 @@ def test_opa_and_regopy_give_identical_authorization_decisions(engine, tmp_path)
     assert by_opa == by_regopy
 
 
-def test_opa_and_regopy_give_identical_field_decisions(engine, tmp_path):
-    corpus = field_corpus()
+def test_opa_and_regopy_give_identical_whole_decisions(engine, tmp_path):
+    corpus = decision_corpus()
     by_opa = opa_eval(
-        "[sort(f) | some c in data.corpus; f := [x | some x in data.portal.presentation.allowed_fields"
-        " with input as c]]",
+        "[[r.allow, r.legal_basis, r.purpose, sort([x | some x in r.shown]), sort([x | some x in r.withheld])]"
+        " | some c in data.corpus; r := data.portal.decision.result with input as c]",
         corpus,
         tmp_path,
     )
-    by_regopy = [sorted(engine.allowed_fields(case)) for case in corpus]
-    assert by_opa == by_regopy
+    by_regopy = [
+        [v.allowed, v.legal_basis, v.purpose, sorted(v.shown), sorted(v.withheld)]
+        for v in (engine.decision(case, memo=False) for case in corpus)
+    ]
+    assert len(by_opa) == len(corpus) and by_opa == by_regopy
 
 
 def test_memoised_answers_equal_fresh_evaluations(engine):

@@ -18,7 +18,7 @@ from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, Trust
 from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData
 
 from portal_api import key_admin, reads
-from portal_api.api_keys import KeyRole
+from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.auth import bearer_token
 from portal_api.authorization import SOURCE, Subject
 from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
@@ -30,6 +30,7 @@ Tenant = Annotated[
     str, Path(pattern=TENANT_PATTERN, max_length=40, description="Tenant slug."), AfterValidator(partner_tenant)
 ]
 PackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Evidence pack id.")]
+KeyId = Annotated[str, Path(pattern=KEY_ID_PATTERN, description="API key id (16 characters of a-z, 2-7).")]
 IdempotencyKey = Annotated[
     str | None, Header(max_length=200, description="Repeat a write safely: the same key replays the first answer.")
 ]
@@ -111,29 +112,29 @@ def api_routes(portal: Portal) -> APIRouter:
     @router.get("/tenants/{tenant}/overview", summary="Onboarding state, webhook state and cohort")
     async def overview(tenant: Tenant, who: Who) -> JSONResponse:
         path = f"/tenants/{tenant}/overview"
-        shown = await portal.authorize(who, tenant, "overview:read", path, reads.OVERVIEW_FIELDS)
-        return JSONResponse(await reads.overview(portal, tenant, shown))
+        access = await portal.authorize(who, tenant, "overview:read", path)
+        return JSONResponse(await reads.overview(portal, tenant, access))
 
     @router.get("/tenants/{tenant}/members", summary="The tenant's members and their roles")
     async def members(tenant: Tenant, who: Who) -> dict[str, Any]:
-        await portal.authorize(who, tenant, "members:read", f"/tenants/{tenant}/members")
-        return await reads.members(portal, tenant)
+        access = await portal.authorize(who, tenant, "members:read", f"/tenants/{tenant}/members")
+        return await reads.members(portal, tenant, access)
 
     @router.get("/tenants/{tenant}/slsa-map", summary="SLSA build level and checks per repository")
     async def slsa_map(tenant: Tenant, who: Who) -> dict[str, Any]:
-        await portal.authorize(who, tenant, "slsa:read", f"/tenants/{tenant}/slsa-map")
-        return await reads.slsa_map(portal, tenant)
+        access = await portal.authorize(who, tenant, "slsa:read", f"/tenants/{tenant}/slsa-map")
+        return await reads.slsa_map(portal, tenant, access)
 
     @router.get("/tenants/{tenant}/evidence-packs", summary="Built evidence packs, newest first")
     async def evidence_packs(tenant: Tenant, who: Who) -> dict[str, Any]:
-        await portal.authorize(who, tenant, "evidence:read", f"/tenants/{tenant}/evidence-packs")
-        return await reads.evidence_packs(portal, tenant)
+        access = await portal.authorize(who, tenant, "evidence:read", f"/tenants/{tenant}/evidence-packs")
+        return await reads.evidence_packs(portal, tenant, access)
 
     @router.get("/tenants/{tenant}/finance", summary="Usage by meter and period, and invoices")
     async def finance(tenant: Tenant, who: Who) -> dict[str, Any]:
         path = f"/tenants/{tenant}/finance"
-        shown = await portal.authorize(who, tenant, "finance:read", path, reads.INVOICE_FIELDS)
-        return await reads.finance(portal, tenant, shown)
+        access = await portal.authorize(who, tenant, "finance:read", path)
+        return await reads.finance(portal, tenant, access)
 
     @router.get("/tenants/{tenant}/audit", summary="The tenant's access decisions, newest first")
     async def audit_trail(
@@ -142,8 +143,8 @@ def api_routes(portal: Portal) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         before: Annotated[datetime | None, Query(description="Cursor: decisions strictly older than this.")] = None,
     ) -> dict[str, Any]:
-        await portal.authorize(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
-        return await reads.audit_page(portal, tenant, limit, before)
+        access = await portal.authorize(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
+        return await reads.audit_page(portal, tenant, access, limit, before)
 
     @router.get(
         "/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}",
@@ -250,7 +251,7 @@ def api_routes(portal: Portal) -> APIRouter:
         return await key_admin.listed(portal, who, tenant, f"/tenants/{tenant}/api-keys")
 
     @router.delete("/tenants/{tenant}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
-    async def revoke_api_key(tenant: Tenant, key_id: str, who: Who) -> Response:
+    async def revoke_api_key(tenant: Tenant, key_id: KeyId, who: Who) -> Response:
         await key_admin.revoke(portal, who, tenant, key_id, f"/tenants/{tenant}/api-keys/{key_id}")
         return Response(status_code=204)
 

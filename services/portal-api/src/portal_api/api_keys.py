@@ -14,6 +14,8 @@ from pydantic import Field
 from schemas.envelope import Contract, UtcDatetime
 
 PREFIX = "tpk"
+KEY_ID_PATTERN = r"^[a-z2-7]{16}$"
+"""A key id: 10 random bytes in lowercase base32."""
 TOKEN = re.compile(rf"^{PREFIX}_([a-z2-7]{{16}})_([A-Za-z0-9_-]{{43}})$")
 KeyRole = Literal["engineer", "viewer"]
 

@@ -1,8 +1,8 @@
-"""Every portal decision in one place: ask the policy, apply the presentation guard, record the fact."""
+"""Every portal decision in one place: ask the policy (allow, reading context, fields), record the fact."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -27,6 +27,10 @@ class Subject:
         """The tenants this subject belongs to (the tenant switcher offers exactly these)."""
         return sorted(t for t, roles in self.tenant_roles.items() if roles)
 
+    def member_of(self, tenant: str) -> bool:
+        """Whether the subject holds a role in `tenant` or a platform role (which acts in every tenant)."""
+        return bool(self.tenant_roles.get(tenant)) or bool(self.platform_roles)
+
     def as_input(self) -> dict[str, Any]:
         """The subject as the policy sees it."""
         return {
@@ -38,11 +42,24 @@ class Subject:
 
 @dataclass(frozen=True)
 class Access:
-    """The answer to one request: allowed or not, which fields to show, and the audit fact."""
+    """The answer to one request: allowed or not, which of the view's fields to show, and the audit fact."""
 
     allowed: bool
     fields: frozenset[str]
+    withheld: frozenset[str]
     fact: AccessDecided
+
+
+def policy_input(
+    subject: Subject, *, tenant: str, action: str, owner: str | None = None, attributes: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the policy decides on.
+
+    `owner` is the tenant that owns the resource (the path tenant when the resource is the tenant's
+    view, or does not exist); `attributes` describe it further (e.g. the role an API key would carry).
+    """
+    resource = {**(attributes or {}), "tenant": tenant if owner is None else owner}
+    return {"subject": subject.as_input(), "tenant": tenant, "action": action, "resource": resource}
 
 
 def decide(
@@ -52,22 +69,12 @@ def decide(
     tenant: str,
     action: str,
     resource: str,
-    resource_tenant: str,
     now: datetime,
-    legal_basis: str = "contract",
-    purpose: str = "operations",
-    fields: Iterable[str] = (),
+    owner: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> Access:
     """Decide a request and build its AccessDecided fact (fields withheld are named, values never)."""
-    allowed = engine.allow(
-        {"subject": subject.as_input(), "tenant": tenant, "action": action, "resource": {"tenant": resource_tenant}}
-    )
-    asked = frozenset(fields)
-    shown = (
-        asked & engine.allowed_fields({"tenant": tenant, "legal_basis": legal_basis, "purpose": purpose})
-        if allowed
-        else frozenset()
-    )
+    verdict = engine.decision(policy_input(subject, tenant=tenant, action=action, owner=owner, attributes=attributes))
     fact = AccessDecided.create(
         data=AccessDecidedData(
             subject=subject.id,
@@ -75,10 +82,12 @@ def decide(
             tenant=tenant,
             action=action,
             resource=resource,
-            allowed=allowed,
+            allowed=verdict.allowed,
             policy_bundle_sha256=engine.bundle.sha256,
-            fields_shown=tuple(sorted(shown)),
-            fields_withheld=tuple(sorted(asked - shown)),
+            legal_basis=verdict.legal_basis,
+            purpose=verdict.purpose,
+            fields_shown=tuple(sorted(verdict.shown)),
+            fields_withheld=tuple(sorted(verdict.withheld)),
             decided_at=now,
         ),
         source=SOURCE,
@@ -86,23 +95,4 @@ def decide(
         subject=resource,
         time=now,
     )
-    return Access(allowed=allowed, fields=shown, fact=fact)
-
-
-def reading_context(subject: Subject, tenant: str, action: str = "overview:read") -> tuple[str, str]:
-    """The legal basis and purpose under which `subject` reads `tenant`'s data for `action`.
-
-    Finance views are read under the contract for billing; otherwise operators (and platform staff)
-    read under the contract for operations, auditors under legitimate interest for audit, and
-    finance staff under the contract for billing.
-    """
-    roles = set(subject.tenant_roles.get(tenant, ()))
-    if action.startswith("finance:"):
-        return "contract", "billing"
-    if roles & {"admin", "engineer", "viewer"} or subject.platform_roles:
-        return "contract", "operations"
-    if "auditor" in roles:
-        return "legitimate_interest", "audit"
-    if "finance" in roles:
-        return "contract", "billing"
-    return "none", "none"
+    return Access(allowed=verdict.allowed, fields=verdict.shown, withheld=verdict.withheld, fact=fact)

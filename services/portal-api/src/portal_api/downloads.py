@@ -9,7 +9,7 @@ from fastapi import Response
 from gridfs.errors import NoFile
 
 from portal_api.authorization import Subject
-from portal_api.errors import NotFoundError
+from portal_api.errors import ForbiddenError, NotFoundError
 from portal_api.runtime import Portal
 from portal_api.views import EvidencePackView
 
@@ -18,10 +18,16 @@ PackFile = Literal["archive", "signature", "proof", "tree-head"]
 
 
 async def evidence_file(portal: Portal, who: Subject, tenant: str, pack_id: str, file: PackFile, path: str) -> Response:
-    """One file of a tenant's pack, to those who may download evidence (admins, auditors); 404 for another's."""
-    await portal.authorize(who, tenant, "evidence:download", path)
+    """One file of a tenant's pack, to those who may download it (admins, auditors).
+
+    The pack is a resource owned by its tenant: the decision names that tenant, so another tenant's
+    pack is refused; and the presentation guard decides which of the pack's files the reader may take.
+    """
     view = await portal.stored(portal.evidence_packs.get(pack_id))
-    if view is None or view.tenant != tenant:
+    access = await portal.authorize(who, tenant, "evidence:download", path, owner=None if view is None else view.tenant)
+    if file not in access.fields:
+        raise ForbiddenError
+    if view is None:
         raise NotFoundError(f"no evidence pack {pack_id} in {tenant}")
     name = f"evidence-{pack_id}.tar"
     if file == "archive":

@@ -17,11 +17,22 @@ from schemas.tenant import PLATFORM_TENANT
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 ALLOW = "data.portal.authz.allow"
-ALLOWED_FIELDS = "data.portal.presentation.allowed_fields"
+DECISION = "data.portal.decision.result"
 
 
 class PolicyError(RuntimeError):
     """The policy could not be evaluated; the message carries the engine's own words."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's whole answer to one request: allowed, under which reading context, which fields."""
+
+    allowed: bool
+    legal_basis: str
+    purpose: str
+    shown: frozenset[str]
+    withheld: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,7 @@ class PolicyBundle:
 
 
 class PolicyEngine:
-    """Answers `allow` and `allowed_fields` with rego-cpp, each query compiled once at start-up.
+    """Answers `allow` and the whole `decision` with rego-cpp, each query compiled once at start-up.
 
     The policies are pure functions of their input and the bundle's data (no time, network or
     randomness built-ins), and a bundle never changes inside an engine, so answers are memoised
@@ -66,7 +77,7 @@ class PolicyEngine:
             self._interpreter.add_module(name, text)
         self._interpreter.add_data_json(bundle.data)
         self._allow = self._interpreter.build(ALLOW)
-        self._fields = self._interpreter.build(ALLOWED_FIELDS)
+        self._decision = self._interpreter.build(DECISION)
 
     def _query(self, bundle: Any, query: str, document: Mapping[str, Any], memo: bool = True) -> Any:
         if not memo:
@@ -116,7 +127,18 @@ class PolicyEngine:
         """Whether the subject may take the action (undefined counts as no)."""
         return self._query(self._allow, ALLOW, document, memo) is True
 
-    def allowed_fields(self, document: Mapping[str, Any]) -> frozenset[str]:
-        """Every field the viewer may see, in one query."""
-        fields = self._query(self._fields, ALLOWED_FIELDS, document)
-        return frozenset(fields or ())
+    def decision(self, document: Mapping[str, Any], *, memo: bool = True) -> Verdict:
+        """Allowed or not, the legal basis and purpose, and every field of the view shown or withheld: one query.
+
+        The input is allow's: subject, tenant, action and resource (with the tenant that owns it).
+        """
+        answer = self._query(self._decision, DECISION, document, memo)
+        if not isinstance(answer, dict):
+            raise PolicyError(f"{DECISION} returned {answer!r}")
+        return Verdict(
+            allowed=answer.get("allow") is True,
+            legal_basis=str(answer.get("legal_basis", "none")),
+            purpose=str(answer.get("purpose", "none")),
+            shown=frozenset(answer.get("shown") or ()),
+            withheld=frozenset(answer.get("withheld") or ()),
+        )

@@ -45,9 +45,16 @@ class RateLimiter:
     within one sync interval.
     """
 
-    def __init__(self, collection: AsyncCollection[dict[str, Any]], *, tenant_per_minute: int, subject_per_minute: int):
+    def __init__(
+        self,
+        collection: AsyncCollection[dict[str, Any]],
+        *,
+        tenant_per_minute: int,
+        subject_per_minute: int,
+        refusals_per_minute: int = 30,
+    ):
         self.collection = collection
-        self.limits = {"tenant": tenant_per_minute, "subject": subject_per_minute}
+        self.limits = {"tenant": tenant_per_minute, "subject": subject_per_minute, "refusals": refusals_per_minute}
         self.shared: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self.windows: dict[str, datetime] = {}

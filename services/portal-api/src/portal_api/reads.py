@@ -1,18 +1,20 @@
 """What each tab shows, tenant-scoped, as plain data: the JSON API and the web UI render the same reads.
 
-Every query filters on the tenant it was authorized for; nothing here decides access.
+Every query filters on the tenant it was authorized for, and every field shown passes the presentation
+guard: each read takes the Access its request was granted and keeps only the fields it shows.
+Nothing here decides access.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from portal_api.authorization import Access
 from portal_api.runtime import Portal
-from portal_api.views import EvidencePackView, usage_by_period
+from portal_api.views import usage_by_period
 
-OVERVIEW_FIELDS = ("display_name", "state", "cohort", "plan", "webhook_url", "contact_email")
-INVOICE_FIELDS = ("invoice_amount",)
 EMPTY = {
     "slsa": "No provenance has been verified for this tenant yet. Submit provenance from your CI "
     "(POST /api/v1/tenants/{tenant}/provenance) and register a trust policy; verified repositories appear here.",
@@ -24,45 +26,64 @@ EMPTY = {
 }
 
 
+def only(row: Mapping[str, Any], access: Access, prefix: str = "") -> dict[str, Any]:
+    """The fields of `row` the presentation guard shows (named `prefix` + field in the policy).
+
+    Default deny: a field the policy does not name for the view is never shown.
+    """
+    return {k: v for k, v in row.items() if f"{prefix}{k}" in access.fields}
+
+
+def withheld(access: Access) -> list[str]:
+    """The view's fields the guard withholds from this reader (names, never values)."""
+    return sorted(access.withheld)
+
+
 def empty(kind: str, tenant: str) -> str:
     """The empty-state message of a view."""
     return EMPTY[kind].replace("{tenant}", tenant)
 
 
-async def overview(portal: Portal, tenant: str, shown: frozenset[str]) -> dict[str, Any]:
+async def overview(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
     """Onboarding state, webhook state and cohort, with only the fields the guard allows."""
     view = await portal.stored(portal.tenants.get(tenant))
-    data = {} if view is None else {f: v for f, v in view.model_dump(mode="json").items() if f in shown}
-    return {"tenant": tenant, "onboarding": data or None, "withheld": sorted(set(OVERVIEW_FIELDS) - shown)}
+    data = {} if view is None else only(view.model_dump(mode="json"), access)
+    return {"tenant": tenant, "onboarding": data or None, "withheld": withheld(access)}
 
 
-async def slsa_map(portal: Portal, tenant: str) -> dict[str, Any]:
-    """Each repository's SLSA build level and the organisation's own checks."""
+async def slsa_map(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
+    """Each repository's SLSA build level and the organisation's own checks, and the trust policy."""
     repos = await portal.stored(portal.slsa_repos.find({"tenant": tenant}))
     policy = await portal.stored(portal.trust_policies.get(tenant))
-    rows = [r.model_dump(mode="json") for r in sorted(repos, key=lambda r: r.repo)]
+    rows = [only(r.model_dump(mode="json"), access) for r in sorted(repos, key=lambda r: r.repo)]
     return {
         "tenant": tenant,
         "repos": rows,
         "at_l3": sum(1 for r in repos if r.at_l3),
-        "trust_policy": None if policy is None else policy.model_dump(mode="json", exclude={"tenant"}),
+        "trust_policy": None if policy is None else only(policy.model_dump(mode="json"), access, "trust_policy."),
+        "withheld": withheld(access),
         "empty": None if rows else empty("slsa", tenant),
     }
 
 
-async def evidence_packs(portal: Portal, tenant: str) -> dict[str, Any]:
+async def evidence_packs(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
     """Built evidence packs, newest first."""
     packs = await portal.stored(portal.evidence_packs.find({"tenant": tenant}))
-    documents = set(EvidencePackView.DOCUMENTS.values())
     newest = sorted(packs, key=lambda p: p.built_at, reverse=True)
-    rows = [p.model_dump(mode="json", exclude=documents) for p in newest]
-    return {"tenant": tenant, "packs": rows, "empty": None if rows else empty("evidence", tenant)}
+    rows = [only(p.model_dump(mode="json"), access) for p in newest]
+    return {
+        "tenant": tenant,
+        "packs": rows,
+        "withheld": withheld(access),
+        "empty": None if rows else empty("evidence", tenant),
+    }
 
 
-async def finance(portal: Portal, tenant: str, shown: frozenset[str]) -> dict[str, Any]:
+async def finance(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
     """Usage by meter and period, and invoices (amounts only where the guard allows)."""
-    usage = usage_by_period(await portal.stored(portal.usage.find({"tenant": tenant})))
-    found = await portal.stored(portal.invoices.find({"tenant": tenant}))
+    shown = access.fields
+    usage = usage_by_period(await portal.stored(portal.usage.find({"tenant": tenant}))) if "usage" in shown else []
+    found = await portal.stored(portal.invoices.find({"tenant": tenant})) if "invoices" in shown else []
     amounts = "invoice_amount" in shown
     invoices = []
     for entry in sorted(found, key=lambda i: i.period, reverse=True):
@@ -75,32 +96,36 @@ async def finance(portal: Portal, tenant: str, shown: frozenset[str]) -> dict[st
         "tenant": tenant,
         "usage": [u.model_dump(mode="json") for u in usage],
         "invoices": invoices,
-        "withheld": sorted(set(INVOICE_FIELDS) - shown),
+        "withheld": withheld(access),
         "empty_usage": None if usage else empty("usage", tenant),
         "empty_invoices": None if invoices else empty("invoices", tenant),
     }
 
 
-async def audit_page(portal: Portal, tenant: str, limit: int, before: datetime | None) -> dict[str, Any]:
+async def audit_page(
+    portal: Portal, tenant: str, access: Access, limit: int, before: datetime | None
+) -> dict[str, Any]:
     """A page of access decisions, newest first; `next_before` continues it."""
     query: dict[str, Any] = {"tenant": tenant}
     if before is not None:
         query["decided_at"] = {"$lt": before}
     entries = await portal.stored(portal.audit.find(query, limit=limit, sort=[("decided_at", -1)]))
-    page = [e.model_dump(mode="json") for e in entries]
+    page = [only(e.model_dump(mode="json"), access) for e in entries]
     more = len(entries) == limit
     return {
         "tenant": tenant,
         "entries": page,
-        "next_before": page[-1]["decided_at"] if more and page else None,
+        "withheld": withheld(access),
+        "next_before": entries[-1].model_dump(mode="json")["decided_at"] if more and entries else None,
         "empty": None if page else empty("audit", tenant),
     }
 
 
-async def members(portal: Portal, tenant: str) -> dict[str, Any]:
+async def members(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
     """The tenant's members and their roles there (never their other tenants)."""
     found = await portal.stored(portal.users.find({f"tenant_roles.{tenant}": {"$exists": True}}))
     rows = [
         {"id": m.id, "name": m.name, "roles": list(m.tenant_roles[tenant])} for m in found if m.tenant_roles.get(tenant)
     ]
-    return {"tenant": tenant, "members": sorted(rows, key=lambda r: r["id"])}
+    ordered = sorted(rows, key=lambda r: str(r["id"]))
+    return {"tenant": tenant, "members": [only(r, access) for r in ordered], "withheld": withheld(access)}

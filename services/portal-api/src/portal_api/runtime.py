@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from schemas.billing import Meter
 from schemas.envelope import CloudEvent
 from schemas.evidence import EVIDENCE_BUCKET
 from schemas.read_models import SlsaRepoStatus, TenantView
+from schemas.tenant import PLATFORM_TENANT
 from service_kit.broker import build_broker, publish_event
 from service_kit.logging import get_logger
 from service_kit.mongo import ProjectionStore, build_mongo
@@ -33,7 +34,7 @@ from portal_api import api_keys
 from portal_api.api_keys import ApiKeyRecord
 from portal_api.audit import AuditEntry
 from portal_api.auth import AuthenticationError, TokenVerifier
-from portal_api.authorization import Subject, decide, reading_context
+from portal_api.authorization import Access, Subject, decide, policy_input
 from portal_api.billing import UsageMeter
 from portal_api.errors import DependencyUnavailableError, ForbiddenError
 from portal_api.idempotency import IdempotencyKeys, StoredAnswer, fingerprint
@@ -91,6 +92,7 @@ class Portal:
             db["portal_rate_limits"],
             tenant_per_minute=settings.rate_limit_tenant_per_minute,
             subject_per_minute=settings.rate_limit_subject_per_minute,
+            refusals_per_minute=settings.rate_limit_refusals_per_minute,
         )
         self.members = MembershipCache(self.users.get, settings.membership_cache_s)
         self.meter = UsageMeter(f"{settings.service_name}-{uuid.uuid4().hex[:12]}", now())
@@ -137,47 +139,53 @@ class Portal:
         tenant: str,
         action: str,
         resource: str,
-        fields: tuple[str, ...] = (),
         *,
+        owner: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
         meter: Meter | None = "api_calls",
-    ) -> frozenset[str]:
+    ) -> Access:
         """Count the request, decide, put the decision on the audit trail; raise when refused or limited.
 
-        Returns the fields the presentation guard lets this subject see.
+        Returns the access: the fields of the view the presentation guard lets this subject see, and
+        those it withholds. `owner` is the tenant that owns the resource, where it has one.
+        A subject with no role in the tenant can only be refused: those refusals go to the platform's
+        security trail (never the tenant's, which strangers cannot write into), and past
+        `rate_limit_refusals_per_minute` a subject is answered 429 without another record.
         """
         at = self.now()
         self.limiter.hit("subject", who.id, at)
-        legal_basis, purpose = reading_context(who, tenant, action)
+        stranger = not who.member_of(tenant)
+        if stranger:
+            self.limiter.hit("refusals", who.id, at)
         access = decide(
             self.engine,
             who,
             tenant=tenant,
             action=action,
             resource=resource,
-            resource_tenant=tenant,
             now=at,
-            legal_basis=legal_basis,
-            purpose=purpose,
-            fields=fields,
+            owner=owner,
+            attributes=attributes,
         )
-        await self.record(access.fact)
+        fact = access.fact
+        if stranger:
+            fact = fact.model_copy(update={"tenantid": PLATFORM_TENANT})
+        await self.record(fact)
         if not access.allowed:
             raise ForbiddenError
         # Only members' requests count against a tenant's limit: strangers cannot exhaust it.
         self.limiter.hit("tenant", tenant, at)
         if meter is not None:
             self.meter.count(tenant, meter, at)
-        return access.fields
+        return access
 
     async def record(self, fact: AccessDecided) -> None:
         """No audit record, no access: the decision is on file before the answer goes out."""
         await self.send(fact, topics.AUDIT_EVENTS, "the audit trail is unavailable")
 
-    def may(self, who: Subject, tenant: str, action: str) -> bool:
+    def may(self, who: Subject, tenant: str, action: str, attributes: Mapping[str, Any] | None = None) -> bool:
         """Whether the policy would allow `action` (to show or hide a control; the request itself is decided again)."""
-        return self.engine.allow(
-            {"subject": who.as_input(), "tenant": tenant, "action": action, "resource": {"tenant": tenant}}
-        )
+        return self.engine.allow(policy_input(who, tenant=tenant, action=action, attributes=attributes))
 
     async def accept(
         self,

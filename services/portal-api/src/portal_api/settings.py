@@ -26,6 +26,9 @@ class PortalSettings(ServiceSettings):
     rate_limit_subject_per_minute: int = Field(
         default=300, ge=1, description="Requests per user or API key per minute."
     )
+    rate_limit_refusals_per_minute: int = Field(
+        default=30, ge=1, description="Requests per subject per minute to tenants it has no role in (all refused)."
+    )
     rate_limit_sync_s: float = Field(
         default=1.0, gt=0, description="Seconds between sharing rate-limit counts with the other replicas."
     )

@@ -21,7 +21,7 @@ from pydantic import AfterValidator
 from schemas.tenant import is_tenant_slug
 
 from portal_api import key_admin, reads
-from portal_api.api_keys import KeyRole
+from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.auth import AuthenticationError
 from portal_api.authorization import Subject
 from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
@@ -49,7 +49,7 @@ TABS = (
     Tab("finance", "Finance", "finance:read"),
     Tab("audit", "Audit", "audit:read"),
     Tab("members", "Members", "members:read"),
-    Tab("api-keys", "API keys", "apikey:manage"),
+    Tab("api-keys", "API keys", "apikey:read"),
 )
 BY_SLUG = {t.slug: t for t in TABS}
 
@@ -230,6 +230,8 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         request: Request, tenant: str, key_id: str, tp_session: Annotated[str | None, Cookie()] = None
     ) -> Response:
         who = await signed_in(tp_session, None)
+        if who is not None and not re.fullmatch(KEY_ID_PATTERN, key_id):
+            return render("not_found.html", status_code=404, who=who)
         if who is None or not same_origin(request) or not is_tenant_slug(tenant):
             return render("signed_out.html", status_code=401) if who is None else render("forbidden_plain.html", 403)
         try:
@@ -246,20 +248,18 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
 async def read_tab(portal: Portal, who: Subject, tenant: str, tab: Tab, before: datetime | None) -> dict[str, Any]:
     """Authorize (audited, not metered: page views are not API calls) and read one tab's data."""
     resource = f"/ui/tenants/{tenant}/{tab.slug}"
-    if tab.slug == "overview":
-        shown = await portal.authorize(who, tenant, tab.action, resource, reads.OVERVIEW_FIELDS, meter=None)
-        return await reads.overview(portal, tenant, shown)
-    if tab.slug == "finance":
-        shown = await portal.authorize(who, tenant, tab.action, resource, reads.INVOICE_FIELDS, meter=None)
-        return await reads.finance(portal, tenant, shown)
     if tab.slug == "api-keys":
         return await key_admin.listed(portal, who, tenant, resource, meter=False)
-    await portal.authorize(who, tenant, tab.action, resource, meter=None)
+    access = await portal.authorize(who, tenant, tab.action, resource, meter=None)
+    if tab.slug == "overview":
+        return await reads.overview(portal, tenant, access)
+    if tab.slug == "finance":
+        return await reads.finance(portal, tenant, access)
     if tab.slug == "members":
-        return await reads.members(portal, tenant)
+        return await reads.members(portal, tenant, access)
     if tab.slug == "slsa":
-        return await reads.slsa_map(portal, tenant)
+        return await reads.slsa_map(portal, tenant, access)
     if tab.slug == "evidence":
-        packs = await reads.evidence_packs(portal, tenant)
+        packs = await reads.evidence_packs(portal, tenant, access)
         return {**packs, "can_download": portal.may(who, tenant, "evidence:download")}
-    return await reads.audit_page(portal, tenant, 50, before)
+    return await reads.audit_page(portal, tenant, access, 50, before)
