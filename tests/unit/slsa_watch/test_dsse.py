@@ -108,3 +108,51 @@ def test_ed25519_and_raw_ecdsa_signatures_verify():
 def test_malformed_input_is_refused_naming_the_problem(document, reason):
     with pytest.raises(EnvelopeError, match=reason):
         parse(document)
+
+
+def hostile(keys: int, signatures: int, *, payload_bytes: int = 1000, keyid: str = "k"):
+    """An envelope of many signatures (none by a registered key) and a tenant with many keys."""
+    from slsa_watch.dsse import TrustedKey
+
+    registered = [TrustedKey(f"k{i}", ed25519.Ed25519PrivateKey.generate().public_key()) for i in range(keys)]
+    payload = b"x" * payload_bytes
+    stranger = ed25519.Ed25519PrivateKey.generate()
+    sig = base64.b64encode(stranger.sign(pae("t", payload))).decode()
+    document = {"payloadType": "t", "payload": base64.b64encode(payload).decode(),
+                "signatures": [{"keyid": f"{keyid}{i % keys}", "sig": sig} for i in range(signatures)]}  # fmt: skip
+    return document, registered
+
+
+def test_verification_tries_at_most_a_few_signature_key_pairs_whatever_the_envelope(monkeypatch):
+    from slsa_watch import dsse
+
+    calls = []
+    real = dsse.signature_verifies
+    monkeypatch.setattr(dsse, "signature_verifies", lambda *a: calls.append(1) or real(*a))
+    document, keys = hostile(keys=50, signatures=16)
+    with pytest.raises(EnvelopeError, match="beyond the limit"):
+        verify(parse(json.dumps(document)), keys)
+    assert len(calls) == dsse.MAX_ATTEMPTS < 16 * 50
+
+
+def test_a_signature_whose_keyid_names_its_key_is_tried_first():
+    document, keys = hostile(keys=50, signatures=15, keyid="unregistered-")
+    signer = ed25519.Ed25519PrivateKey.generate()
+    from slsa_watch.dsse import TrustedKey
+
+    keys.append(TrustedKey("release", signer.public_key()))
+    payload = base64.b64decode(document["payload"])
+    good = {"keyid": "release", "sig": base64.b64encode(signer.sign(pae("t", payload))).decode()}
+    document["signatures"].append(good)  # last of 16, behind 15 x 50 pairs that fail
+    assert verify(parse(json.dumps(document)), keys).signed_by == "release"
+
+
+def test_an_ecdsa_signature_verifies_over_the_digest_computed_once():
+    private = ec.generate_private_key(ec.SECP256R1())
+    payload = b'{"a": 1}'
+    sig = private.sign(pae("t", payload), ec.ECDSA(hashes.SHA256()))
+    from slsa_watch.dsse import TrustedKey
+
+    document = {"payloadType": "t", "payload": base64.b64encode(payload).decode(),
+                "signatures": [{"sig": base64.b64encode(sig).decode()}]}  # fmt: skip
+    assert verify(parse(json.dumps(document)), [TrustedKey("p256", private.public_key())]).signed_by == "p256"

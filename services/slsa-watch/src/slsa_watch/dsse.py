@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,15 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_der_x509_certificate, load_pem_x509_certificate
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 MAX_SIGNATURES = 16
+MAX_ATTEMPTS = 4
+"""Signature x key verifications tried per envelope at most: a hostile envelope (many signatures,
+a tenant with many keys, a maximal payload) costs a few verifications, never their product."""
 
 
 class EnvelopeError(ValueError):
@@ -158,18 +162,37 @@ def load_key(key_id: str, pem: str) -> TrustedKey:
     raise ValueError(f"{key_id}: only Ed25519 and ECDSA P-256 keys are supported")
 
 
-def signature_verifies(key: PublicKey, signature: bytes, message: bytes) -> bool:
-    """Whether `signature` (Ed25519; ECDSA P-256 as DER or raw r||s) is `key`'s over `message`."""
+def signature_verifies(key: PublicKey, signature: bytes, message: bytes, digest: bytes | None = None) -> bool:
+    """Whether `signature` (Ed25519; ECDSA P-256 as DER or raw r||s) is `key`'s over `message`.
+
+    `digest` is the message's SHA-256, when the caller computed it once for several ECDSA checks.
+    """
     try:
         if isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(signature, message)
             return True
         if len(signature) == 64 and signature[0] != 0x30:  # raw r||s, as some signers emit
             signature = encode_dss_signature(int.from_bytes(signature[:32]), int.from_bytes(signature[32:]))
-        key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        if digest is not None:
+            key.verify(signature, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        else:
+            key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
         return True
     except (InvalidSignature, ValueError):
         return False
+
+
+def attempts(envelope: Envelope, keys: list[TrustedKey]) -> tuple[list[tuple[Signature, TrustedKey]], int]:
+    """Which signature x key pairs to try, in order, and how many pairs were left untried.
+
+    The keyid is an unauthenticated hint (DSSE): pairs whose keyid names the key come first, then the
+    other signatures against every key; at most MAX_ATTEMPTS pairs in all.
+    """
+    by_id = {k.key_id: k for k in keys}
+    named = [(sig, by_id[sig.keyid]) for sig in envelope.signatures if sig.keyid in by_id]
+    others = [(sig, key) for sig in envelope.signatures for key in keys if sig.keyid != key.key_id]
+    pairs = named + others
+    return pairs[:MAX_ATTEMPTS], max(0, len(pairs) - MAX_ATTEMPTS)
 
 
 @dataclass(frozen=True)
@@ -184,17 +207,25 @@ class Verified:
 def verify(envelope: Envelope, keys: list[TrustedKey], *, certificate_keys: bool = False) -> Verified:
     """The envelope's payload, once one of its signatures verifies under a trusted key.
 
-    With `certificate_keys`, a signature may instead verify under the key of the certificate that came
-    with it (Sigstore keyless; the certificate's chain and identity are checked elsewhere).
+    Signatures are matched to keys by keyid first and at most MAX_ATTEMPTS verifications are tried
+    (see `attempts`); the PAE is built and hashed once. With `certificate_keys`, a signature may
+    instead verify under the key of the certificate that came with it (Sigstore keyless; the
+    certificate's chain and identity are checked elsewhere), within the same limit.
     Raises EnvelopeError naming why no signature verified.
     """
     message = pae(envelope.payload_type, envelope.payload)
-    for signature in envelope.signatures:
-        for trusted in keys:
-            if signature_verifies(trusted.key, signature.sig, message):
-                return Verified(envelope.payload_type, envelope.payload, signed_by=trusted.key_id)
-        keyless = certificate_keys and signature.certificate is not None
-        if keyless and signature_verifies(certificate_key(signature.certificate or b""), signature.sig, message):
-            return Verified(envelope.payload_type, envelope.payload, signed_by="certificate")
+    pairs, untried = attempts(envelope, keys)
+    digest: bytes | None = None  # the PAE's SHA-256, hashed once for every ECDSA check
+    for signature, trusted in pairs:
+        if digest is None and isinstance(trusted.key, ec.EllipticCurvePublicKey):
+            digest = hashlib.sha256(message).digest()
+        if signature_verifies(trusted.key, signature.sig, message, digest):
+            return Verified(envelope.payload_type, envelope.payload, signed_by=trusted.key_id)
+    if certificate_keys:
+        budget = MAX_ATTEMPTS - len(pairs)
+        for signature in [s for s in envelope.signatures if s.certificate is not None][: max(budget, 0)]:
+            if signature_verifies(certificate_key(signature.certificate or b""), signature.sig, message, digest):
+                return Verified(envelope.payload_type, envelope.payload, signed_by="certificate")
     tried = f"{len(keys)} trusted key(s)" + (" and the signers' certificates" if certificate_keys else "")
-    raise EnvelopeError(f"no signature verifies under {tried}")
+    limit = f" ({untried} signature/key pair(s) beyond the limit of {MAX_ATTEMPTS} not tried)" if untried else ""
+    raise EnvelopeError(f"no signature verifies under {tried}{limit}")
