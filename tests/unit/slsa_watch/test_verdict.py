@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import json
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from schemas.provenance import MAX_ENVELOPE_BYTES
@@ -118,3 +119,45 @@ def test_the_source_ref_must_match_the_policys_patterns_when_it_names_any():
     verdict = judge(branch, DIGEST, "github.com/acme/robot", tags_only)
     assert verdict.failed == ("source: ref refs/heads/dev is not one the policy expects (refs/tags/v*)",)
     assert judge(branch, DIGEST, "github.com/acme/robot", policy()).verified  # no refs named: any ref
+
+
+@pytest.mark.parametrize(
+    ("rule", "builder", "trusted"),
+    [
+        (GENERATOR + "gen.yml@refs/tags/v1", GENERATOR + "gen.yml@refs/tags/v1", True),
+        (GENERATOR + "gen.yml@refs/tags/v1", GENERATOR + "gen.yml@refs/tags/v1evil", False),
+        (GENERATOR + "gen.yml@refs/tags/v1", GENERATOR + "gen.yml-evil@refs/tags/v1", False),
+        (GENERATOR, GENERATOR + "gen.yml@refs/tags/v2.0.0", True),
+        ("https://github.com/org", "https://github.com/organisation/x.yml@refs/tags/v1", False),
+        ("https://github.com/org/", "https://github.com/org/repo/x.yml@refs/tags/v1", True),
+        (GENERATOR, GENERATOR + "../../../evil/x.yml@refs/tags/v1", False),
+        (GENERATOR, GENERATOR + "%2e%2e/evil.yml@refs/tags/v1", False),
+        (GENERATOR, GENERATOR + "gen.yml@refs/tags/v1@evil", False),
+        (GENERATOR, "http://github.com/slsa-framework/slsa-github-generator/.github/workflows/gen.yml", False),
+    ],
+)
+def test_builder_prefixes_match_whole_path_segments_and_the_ref_apart(rule, builder, trusted):
+    assert BuilderRule(rule, prefix=True).matches(builder) is trusted
+
+
+@pytest.mark.parametrize(
+    ("dependencies", "pinned"),
+    [
+        ([{"uri": "git+https://github.com/a/b", "digest": {"gitCommit": "a" * 40}}], True),
+        ([{"uri": "pkg:pypi/x", "digest": {"sha256": "b" * 64}}, {"uri": "y", "digest": {"sha512": "c" * 128}}], True),
+        ([], False),
+        ([{"uri": "pkg:pypi/x", "digest": {"sha256": ""}}], False),
+        ([{"uri": "pkg:pypi/x", "digest": {"sha256": "b" * 64, "md5": "d" * 32}}], False),
+        ([{"uri": "pkg:pypi/x", "digest": {"vibes": "trust-me"}}], False),
+        ([{"uri": "pkg:pypi/x", "digest": {"sha256": "z" * 64}}], False),
+        ([{"uri": "pkg:pypi/x"}], False),
+    ],
+)
+def test_pinned_means_every_dependency_has_a_known_well_formed_digest(dependencies, pinned):
+    from slsa_watch.provenance import read
+
+    statement = {"_type": "https://in-toto.io/Statement/v1", "subject": [{"name": "a", "digest": {"sha256": "1" * 64}}],
+                 "predicateType": "https://slsa.dev/provenance/v1",
+                 "predicate": {"buildDefinition": {"buildType": "t", "resolvedDependencies": dependencies},
+                               "runDetails": {"builder": {"id": "b"}}}}  # fmt: skip
+    assert read(json.dumps(statement).encode()).dependencies_pinned is pinned

@@ -47,12 +47,34 @@ class Provenance:
 
     @property
     def dependencies_pinned(self) -> bool:
-        """The organisation's check: every resolved dependency carries a digest."""
-        return all(digest for _, digest in self.dependencies)
+        """The organisation's check: resolved dependencies exist and each carries a pinning digest.
+
+        Every algorithm of each digest must be a known one and every value well formed: an empty or
+        decoy digest pins nothing.
+        """
+        return bool(self.dependencies) and all(pinned(digest) for _, digest in self.dependencies)
 
     def subject_with(self, sha256: str) -> Subject | None:
         """The subject whose sha256 is `sha256`, if any."""
         return next((s for s in self.subjects if s.digest.get("sha256", "").lower() == sha256.lower()), None)
+
+
+DIGEST_HEX_LENGTHS = {
+    "sha1": (40,), "sha256": (64,), "sha384": (96,), "sha512": (128,), "sha512_224": (56,), "sha512_256": (64,),
+    "sha3_224": (56,), "sha3_256": (64,), "sha3_384": (96,), "sha3_512": (128,), "blake2b": (128,),
+    "blake2s": (64,), "gitCommit": (40, 64), "gitTree": (40, 64), "gitBlob": (40, 64), "gitTag": (40, 64),
+}  # fmt: skip
+"""The in-toto DigestSet algorithms that pin, with their hex lengths: sha1 stays (SLSA v0.2 provenance names git
+commits by it, and a git commit id is one); md5 pins nothing and is not among them."""
+HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def pinned(digest: dict[str, str]) -> bool:
+    """Whether a DigestSet pins what it names: non-empty, every algorithm known, every value its hex length."""
+    return bool(digest) and all(
+        algorithm in DIGEST_HEX_LENGTHS and len(value) in DIGEST_HEX_LENGTHS[algorithm] and HEX.match(value) is not None
+        for algorithm, value in digest.items()
+    )
 
 
 def source(uri: str) -> tuple[str, str]:

@@ -21,9 +21,37 @@ from slsa_watch.provenance import Provenance, ProvenanceError, read, source
 IN_TOTO = "application/vnd.in-toto+json"
 
 
+def builder_parts(builder_id: str) -> tuple[str, tuple[str, ...], str] | None:
+    """A builder id as (scheme and host, path segments, ref) — `<uri>[@<ref>]` as slsa-verifier reads it.
+
+    None for an id no rule may match: `.` or `..` path segments (also percent-encoded), or more than one `@`.
+    """
+    name, at, ref = builder_id.partition("@")
+    if "@" in ref or (at and not ref):
+        return None
+    scheme, sep, rest = name.partition("://")
+    host, _, path = rest.partition("/") if sep else ("", "", name)
+    segments = tuple(path.split("/")) if path else ()
+    if any(seg.replace("%2e", ".").replace("%2E", ".") in {".", ".."} for seg in segments):
+        return None
+    return f"{scheme}{sep}{host}", segments, ref
+
+
+def segments_under(prefix: tuple[str, ...], segments: tuple[str, ...]) -> bool:
+    """Whether `segments` start with `prefix` segment by segment (a trailing `/` in a rule ends its last one)."""
+    if prefix and prefix[-1] == "":
+        prefix = prefix[:-1]
+    return segments[: len(prefix)] == prefix
+
+
 @dataclass(frozen=True)
 class BuilderRule:
-    """A builder id the tenant trusts: exactly, or as a prefix where the policy says so."""
+    """A builder id the tenant trusts: exactly, or as a prefix where the policy says so.
+
+    A prefix matches on whole path segments, and its `@ref` (if it names one) matches the builder's
+    ref exactly or as whole ref segments: `…/generator.yml@refs/tags/v1` never matches `…@refs/tags/v1evil`,
+    and `https://github.com/org/` never matches `https://github.com/organisation/…`.
+    """
 
     id: str
     prefix: bool = False
@@ -31,7 +59,17 @@ class BuilderRule:
 
     def matches(self, builder_id: str) -> bool:
         """Whether `builder_id` is this trusted builder."""
-        return builder_id.startswith(self.id) if self.prefix else builder_id == self.id
+        candidate, rule = builder_parts(builder_id), builder_parts(self.id)
+        if candidate is None or rule is None:
+            return False
+        if not self.prefix:
+            return builder_id == self.id
+        (origin, path, ref), (rule_origin, rule_path, rule_ref) = candidate, rule
+        if origin != rule_origin or not segments_under(rule_path, path):
+            return False
+        if rule_ref:
+            return path == rule_path and segments_under(tuple(rule_ref.split("/")), tuple(ref.split("/")))
+        return True
 
 
 @dataclass(frozen=True)
