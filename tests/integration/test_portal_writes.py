@@ -250,3 +250,15 @@ def test_an_oversized_request_is_refused_with_413_before_it_is_read(portal, issu
     )
     assert answer.status_code == 422 and "larger than" in answer.text
     assert answer.status_code == 422 and f"{MAX_ENVELOPE_BYTES} bytes" in answer.text
+
+
+def test_a_repository_is_submitted_under_its_one_canonical_name(portal, issuer, portal_settings):
+    ci = admin_key(portal, issuer, "acme")
+    body = {"artifact_name": "robot.tar.gz", "artifact_sha256": DIGEST, "envelope": ENVELOPE}
+    for spelling in ("https://GitHub.com/Acme/Robot.git", "git@github.com:acme/robot.git"):
+        accepted = portal.post("/api/v1/tenants/acme/provenance", json={**body, "repo": spelling}, headers=ci)
+        assert accepted.status_code == 202 and accepted.json()["repo"] == "github.com/acme/robot", accepted.text
+    refused = portal.post("/api/v1/tenants/acme/provenance", json={**body, "repo": "acme/robot@v1"}, headers=ci)
+    assert refused.status_code == 422 and "repository" in refused.text
+    records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.PROVENANCE_SUBMITTED))]
+    assert {r["data"]["repo"] for r in records} == {"github.com/acme/robot"}

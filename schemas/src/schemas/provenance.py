@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
@@ -13,6 +14,48 @@ MAX_ENVELOPE_BYTES = 768 * 1024
 
 Below Kafka's default 1 MiB record limit with room for the CloudEvent around it; real provenance is
 a few kilobytes (a release with thousands of subjects stays well under this)."""
+
+REPO_SEGMENT = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+REPO_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
+def canonical_repo(value: str) -> str:
+    """A source repository in its one spelling: `host/owner/name`, lower case, no scheme, `.git` or `/`.
+
+    `https://GitHub.com/Acme/Robot.git`, `git+https://github.com/acme/robot/` and
+    `git@github.com:acme/robot.git` are all `github.com/acme/robot`. Raises ValueError naming the
+    problem for anything that is not a repository address (a ref, query, port, user or `..` in it).
+    """
+    text = value.strip()
+    lowered = text.lower()
+    for scheme in ("git+https://", "git+http://", "https://", "http://", "ssh://", "git://"):
+        if lowered.startswith(scheme):
+            text = text[len(scheme) :]
+            break
+    else:
+        if re.match(r"^[A-Za-z0-9._-]+@[^/:]+:", text):  # scp-like: git@github.com:acme/robot.git
+            text = text.split("@", 1)[1].replace(":", "/", 1)
+    text = text.lower().rstrip("/")
+    text = text.removesuffix(".git").rstrip("/")
+    if any(c in text for c in "@?#:\\ "):
+        raise ValueError(f"{value[:100]!r} is not a repository address (no ref, query, port or user in it)")
+    host, _, path = text.partition("/")
+    segments = path.split("/") if path else []
+    if not REPO_HOST.match(host) or len(segments) < 2:
+        raise ValueError(f"{value[:100]!r} is not host/owner/name (e.g. github.com/acme/robot)")
+    bad = [seg for seg in segments if not REPO_SEGMENT.match(seg) or seg in {".", ".."} or ".." in seg]
+    if bad:
+        raise ValueError(f"{value[:100]!r}: {bad[0]!r} is not a repository path segment")
+    return f"{host}/{'/'.join(segments)}"
+
+
+def repo_key(value: str) -> str:
+    """The canonical spelling where there is one (older events may hold others), else the value lower-cased."""
+    try:
+        return canonical_repo(value)
+    except ValueError:
+        return value.strip().lower()
+
 
 VERDICT_ID_KIND = "io.trustportal.provenance.verdict.v1"
 """Both verdict types take their id from (submission event id, this): one verdict id per submission."""

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from schemas.envelope import Contract, UtcDatetime
-from schemas.provenance import ProvenanceVerdict, ProvenanceVerified
+from schemas.provenance import ProvenanceVerdict, ProvenanceVerified, repo_key
 
 
 class TenantState(StrEnum):
@@ -185,8 +185,8 @@ class SlsaRepoStatus(Contract):
 
     @staticmethod
     def key_of(verdict: ProvenanceVerdict) -> str:
-        """The document key of the row a verdict belongs to."""
-        return SlsaRepoStatus.key(verdict.tenantid, verdict.data.repo)
+        """The document key of the row a verdict belongs to: one row per repository, however spelled."""
+        return SlsaRepoStatus.key(verdict.tenantid, repo_key(verdict.data.repo))
 
     @property
     def at_l3(self) -> bool:
@@ -202,7 +202,7 @@ class SlsaRepoStatus(Contract):
             v = verdict.data
             return cls(
                 tenant=verdict.tenantid,
-                repo=v.repo,
+                repo=repo_key(v.repo),
                 build_level=v.build_level,
                 hermetic=v.hermetic,
                 pinned=v.dependencies_pinned,
@@ -214,7 +214,7 @@ class SlsaRepoStatus(Contract):
                 last_event_id=verdict.id,
             )
         base = current or cls(
-            tenant=verdict.tenantid, repo=verdict.data.repo, last_outcome="rejected", updated_at=verdict.time
+            tenant=verdict.tenantid, repo=repo_key(verdict.data.repo), last_outcome="rejected", updated_at=verdict.time
         )
         return base.model_copy(
             update={
@@ -242,11 +242,11 @@ class SlsaAdoption(Contract):
 
     @classmethod
     def of(cls, rows: list[SlsaRepoStatus], target_l3: int) -> SlsaAdoption:
-        """Adoption across every tenant's repositories."""
+        """Adoption across every tenant's repositories: distinct repositories, however often or by whom submitted."""
         by_level = {str(level): sum(1 for r in rows if r.build_level == level) for level in range(4)}
         return cls(
-            repos=len(rows),
-            at_l3=sum(1 for r in rows if r.at_l3),
+            repos=len({repo_key(r.repo) for r in rows}),
+            at_l3=len({repo_key(r.repo) for r in rows if r.at_l3}),
             target_l3=target_l3,
             by_level=by_level,
             rejected_last=sum(1 for r in rows if r.last_outcome == "rejected"),

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from schemas.envelope import CloudEvent
 from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
-from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData
+from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData, canonical_repo
 
 from portal_api import key_admin, reads
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
@@ -53,10 +53,19 @@ class NewApiKey(BaseModel):
 class ProvenanceSubmission(BaseModel):
     """An artifact's digest and the DSSE envelope of its provenance (verified later by slsa-watch)."""
 
-    repo: str = Field(min_length=1, max_length=300, pattern=r"^[A-Za-z0-9._~:/@+-]+$")
+    repo: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The source repository; any usual spelling (https://…, git@…:…, .git) becomes host/owner/name.",
+    )
     artifact_name: str = Field(min_length=1, max_length=300)
     artifact_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     envelope: dict[str, Any] = Field(description="The DSSE envelope: payloadType, payload (base64), signatures.")
+
+    @field_validator("repo")
+    @classmethod
+    def _canonical_repo(cls, repo: str) -> str:
+        return canonical_repo(repo)  # one spelling per repository: the SLSA map counts repositories
 
     @field_validator("envelope")
     @classmethod
