@@ -38,3 +38,34 @@ def test_log_lines_carry_the_current_trace_and_span_ids(capsys):
     assert line["span_id"] == format(span.get_span_context().span_id, "016x")
     assert line["service"] == "test"
     structlog.contextvars.clear_contextvars()
+
+
+SECRETS = {
+    "api key": "tpk_abcdefghij234567_" + "Q" * 43,
+    "jwt": "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbmEifQ.c2lnbmF0dXJlLWJ5dGVz",
+    "webhook secret": "whsec_c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw==",
+}
+
+
+def fail_with_secrets() -> None:
+    token = SECRETS["jwt"]  # a local in the failing frame, as in a request handler
+    raise ValueError(f"cannot verify {SECRETS['api key']} with {SECRETS['webhook secret']} for {token}")
+
+
+def test_a_traceback_holding_each_kind_of_secret_is_redacted_after_it_is_formatted(capsys):
+    import logging
+
+    configure_logging("test", level="INFO")
+    try:
+        fail_with_secrets()
+    except ValueError:
+        get_logger("t").exception("verification failed")
+        logging.getLogger("stdlib").exception("the standard library's logging too")
+    lines = logged(capsys)
+    assert len(lines) == 2 and all("ValueError" in line["exception"] for line in lines)  # the traceback is there
+    for line in lines:
+        text = json.dumps(line)
+        for kind, secret in SECRETS.items():
+            assert secret not in text, kind
+            assert secret[8:30] not in text, kind  # nor any recognisable part of it
+        assert REDACTED in line["exception"]

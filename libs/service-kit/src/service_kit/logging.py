@@ -14,8 +14,14 @@ from pydantic import SecretBytes, SecretStr
 
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"secret|password|passwd|token|api[_-]?key|authorization|signature|cookie", re.I)
-# Secret-looking values that may hide inside free text: Standard Webhooks secrets, bearer tokens.
-_SECRET_VALUE = re.compile(r"whsec_[A-Za-z0-9+/=]+|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+")
+# Secret-looking values that may hide inside free text (and formatted tracebacks): Standard Webhooks
+# secrets, the portal's API keys, JWTs (bare or as bearer tokens), bearer credentials of any kind.
+_SECRET_VALUE = re.compile(
+    r"whsec_[A-Za-z0-9+/=]+"
+    r"|tpk_[A-Za-z0-9_-]+"
+    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"
+)
 
 
 def _redact(value: Any, key: str = "") -> Any:
@@ -74,11 +80,13 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_trace_ids,
-        redact_secrets,
     ]
+    # Exceptions are formatted first and redacted after: a traceback's frames and messages are text
+    # like any other, and a secret in them is caught the same way.
+    last: list[Any] = [structlog.processors.format_exc_info, redact_secrets]
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, *last, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         logger_factory=lambda *_: _Stderr(),
         cache_logger_on_first_use=False,
@@ -88,7 +96,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *last, renderer],
         )
     )
     root = logging.getLogger()
