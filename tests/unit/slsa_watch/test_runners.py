@@ -83,3 +83,44 @@ def test_quantiles_by_nearest_rank():
     assert quantile([], 0.95) == 0.0
     assert quantile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert quantile(list(map(float, range(1, 101))), 0.95) == 95.0
+
+
+class InMemoryProjectionStore:
+    """The three calls the runner watch makes of a projection store, kept in a dict."""
+
+    def __init__(self) -> None:
+        self.docs: dict = {}
+
+    async def find(self, _query: dict) -> list:
+        return list(self.docs.values())
+
+    async def get(self, key: str):
+        return self.docs.get(key)
+
+    async def save(self, key: str, doc) -> None:
+        self.docs[key] = doc
+
+
+async def test_a_saturation_signal_repeated_after_a_failure_or_a_restart_keeps_its_id():
+    from prometheus_client import CollectorRegistry
+    from slsa_watch.runner_watch import RunnerGauges, RunnerWatch
+
+    jobs, snapshots = InMemoryProjectionStore(), InMemoryProjectionStore()
+    sent: list = []
+
+    async def flaky(signals) -> None:
+        sent.extend(signals)
+        if len(sent) == 1:
+            raise ConnectionError("Kafka went away after the send")
+
+    def watch() -> RunnerWatch:
+        return RunnerWatch(POOLS, jobs, snapshots, RunnerGauges(CollectorRegistry()), flaky, lambda: NOW)
+
+    first = watch()
+    with pytest.raises(ConnectionError):
+        await first.apply(job("stuck", queued=5))  # waiting 5 min > the 2 min bound: saturated
+    await watch().refresh()  # a restart: the state was never stored, so the signal is repeated
+    assert [s.type for s in sent] == ["io.trustportal.runner.queue-saturated.v1"] * 2
+    assert sent[0].id == sent[1].id  # the same id: consumers keep it once
+    await watch().refresh()
+    assert len(sent) == 2  # stored now: no further signal

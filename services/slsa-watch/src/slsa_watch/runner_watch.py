@@ -10,11 +10,11 @@ neither repeats nor loses an alert.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Gauge
+from schemas.envelope import derived_id
 from schemas.runner import PoolSignalData, RunnerQueueRecovered, RunnerQueueSaturated
 from schemas.tenant import PLATFORM_TENANT
 from service_kit.mongo import ProjectionStore
@@ -64,6 +64,7 @@ class RunnerWatch:
         self.gauges, self.signal, self.clock = gauges, signal, clock
         self.live: dict[str, JobRecord] = {}
         self.saturated: dict[str, bool] = {}  # each pool's state as last stored (and signalled)
+        self.stored_at: dict[str, datetime] = {}  # when each pool's stored snapshot was taken
         self.loaded = False
         self.lock = asyncio.Lock()  # a batch and the ticker never interleave (one signal per change)
 
@@ -71,7 +72,9 @@ class RunnerWatch:
         """Read the jobs a snapshot still counts and each pool's last state (once, at start)."""
         now = self.clock()
         self.live = {j.job_id: j for j in current(await self.jobs.find({}), now, self.pools.window)}
-        self.saturated = {s.pool: s.saturated for s in await self.snapshots.find({})}
+        stored = await self.snapshots.find({})
+        self.saturated = {s.pool: s.saturated for s in stored}
+        self.stored_at = {s.pool: s.at for s in stored}
         self.loaded = True
 
     async def apply(self, events: Sequence[JobEvent]) -> None:
@@ -114,11 +117,17 @@ class RunnerWatch:
         for snap in taken:
             await self.snapshots.save(snap.pool, snap)
             self.saturated[snap.pool] = snap.saturated
+            self.stored_at[snap.pool] = snap.at
             self.gauges.show(snap)
         return taken
 
     def signal_of(self, snap: PoolSnapshot) -> Signal:
-        """The event announcing a pool's new saturation state."""
+        """The event announcing a pool's new saturation state.
+
+        Its id derives from the pool and the stored state it changes (the snapshot it follows): a signal
+        repeated because its state was not stored (a failure, a restart) carries the same id, and
+        consumers keep it once.
+        """
         data = PoolSignalData(
             pool=snap.pool,
             wait_p95_s=snap.wait_p95_s,
@@ -128,4 +137,8 @@ class RunnerWatch:
             at=snap.at,
         )
         kind = RunnerQueueSaturated if snap.saturated else RunnerQueueRecovered
-        return kind.create(data=data, source=SOURCE, tenantid=PLATFORM_TENANT, time=snap.at, id=str(uuid.uuid4()))
+        previous = self.stored_at.get(snap.pool)
+        cause = f"{snap.pool}\x1f{previous.isoformat() if previous else 'first'}"
+        return kind.create(
+            data=data, source=SOURCE, tenantid=PLATFORM_TENANT, time=snap.at, id=derived_id(cause, kind.TYPE)
+        )
