@@ -262,3 +262,24 @@ def test_a_repository_is_submitted_under_its_one_canonical_name(portal, issuer, 
     assert refused.status_code == 422 and "repository" in refused.text
     records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.PROVENANCE_SUBMITTED))]
     assert {r["data"]["repo"] for r in records} == {"github.com/acme/robot"}
+
+
+def test_errors_a_caller_can_cause_are_answers_not_500s(portal, issuer):
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import dsa
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    admin = issuer.bearer("ana", {"acme": ["admin"]})
+    der = dsa.generate_private_key(1024).public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    at = der.index(bytes([0x2A, 0x86, 0x48, 0xCE, 0x38])) + 4
+    unknown = der[:at] + bytes([der[at] ^ 0x01]) + der[at + 1 :]  # an algorithm OID nobody knows
+    pem = "-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(unknown).decode() + "-----END PUBLIC KEY-----\n"
+    policy = {"keys": [{"key_id": "odd", "algorithm": "ed25519", "public_key_pem": pem}],
+              "builders": [{"id": "https://b.example/"}], "source_repositories": ["github.com/acme/robot"]}  # fmt: skip
+    answer = portal.post("/api/v1/tenants/acme/trust-policy", json=policy, headers=admin)
+    assert answer.status_code == 422 and "keys[0] (odd)" in answer.text, answer.text
+    nested = "[" * 100_000 + "]" * 100_000
+    deep = portal.post("/api/v1/tenants/acme/trust-policy", content=nested,
+                       headers={**admin, "content-type": "application/json"})  # fmt: skip
+    assert deep.status_code in (400, 422), deep.status_code

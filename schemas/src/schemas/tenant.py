@@ -36,7 +36,8 @@ def tenant_key(slug: str) -> str:
 
 # Requests arrive from partners and CSV files: fields are bounded strings here and judged by the
 # onboarding domain, so a bad value becomes a TenantRejected naming it rather than a dead letter.
-Text = Annotated[str, Field(max_length=2048)]
+MAX_FIELD_CHARS = 2048
+Text = Annotated[str, Field(max_length=MAX_FIELD_CHARS)]
 
 
 class TenantRequestedData(Contract):

@@ -79,3 +79,20 @@ def test_rerunning_the_same_file_gives_the_same_request_ids():
     later = to_request(row, cohort="c1", plan="standard", now=datetime.now(UTC))
     assert first.id == later.id
     assert to_request(row, cohort="c2", plan="standard", now=NOW).id != first.id
+
+
+def test_a_cell_over_the_field_limits_is_a_row_error_and_the_other_rows_proceed():
+    huge = "x" * 200_000  # over the CSV reader's own field limit
+    long = "y" * 3_000  # over what a request field may hold
+    text = ("tenant,webhook,display_name\n"
+            "acme,https://hooks.acme.example/h,Acme\n"
+            f'"{huge}",https://b.example/h,B\n'
+            f"bluefin,https://hooks.bluefin.example/h,{long}\n"
+            "cobalt,https://hooks.cobalt.example/h,Cobalt\n")  # fmt: skip
+    roster = parse_roster(text)
+    assert [r.tenant for r in roster.rows] == ["acme", "cobalt"]
+    assert [(e.line, e.reason.split(":")[0]) for e in sorted(roster.errors, key=lambda e: e.line)] == [
+        (3, "malformed CSV"),
+        (4, "display_name"),
+    ]
+    assert "over 2048 characters" in next(e.reason for e in roster.errors if e.line == 4)

@@ -161,3 +161,31 @@ def test_pinned_means_every_dependency_has_a_known_well_formed_digest(dependenci
                  "predicate": {"buildDefinition": {"buildType": "t", "resolvedDependencies": dependencies},
                                "runDetails": {"builder": {"id": "b"}}}}  # fmt: skip
     assert read(json.dumps(statement).encode()).dependencies_pinned is pinned
+
+
+def test_a_deeply_nested_signed_payload_is_a_named_rejection():
+    signer = ed25519.Ed25519PrivateKey.generate()
+    payload = b"[" * 200_000 + b"]" * 200_000
+    sig = base64.b64encode(signer.sign(pae("application/vnd.in-toto+json", payload))).decode()
+    envelope = json.dumps({"payloadType": "application/vnd.in-toto+json", "payload": base64.b64encode(payload).decode(),
+                           "signatures": [{"keyid": "k", "sig": sig}]})  # fmt: skip
+    pem = signer.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    policy = TrustPolicy(keys=(load_key("k", pem),), builders=(BuilderRule(GENERATOR),), source_repositories=("x",))
+    verdict = judge(envelope, "a" * 64, "github.com/acme/robot", policy)
+    assert not verdict.verified and verdict.failed == ("provenance: the payload is nested too deeply to read",)
+    nested_envelope = "[" * 100_000 + "]" * 100_000
+    assert judge(nested_envelope, "a" * 64, "github.com/acme/robot", policy).failed == (
+        "envelope: nested too deeply to read",
+    )
+
+
+def test_a_key_of_an_algorithm_nobody_knows_is_refused_by_name():
+    from cryptography.hazmat.primitives.asymmetric import dsa
+
+    der = dsa.generate_private_key(1024).public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    oid = bytes([0x2A, 0x86, 0x48, 0xCE, 0x38])
+    at = der.index(oid) + 4
+    unknown = der[:at] + bytes([der[at] ^ 0x01]) + der[at + 1 :]
+    pem = "-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(unknown).decode() + "-----END PUBLIC KEY-----\n"
+    with pytest.raises(ValueError, match="not one this verifier knows"):
+        load_key("odd", pem)

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from schemas.tenant import TenantRequested, TenantRequestedData, tenant_key
+from schemas.tenant import MAX_FIELD_CHARS, TenantRequested, TenantRequestedData, tenant_key
 
 from onboarding.domain import Rules, validate
 
@@ -54,18 +54,25 @@ class Roster:
     warnings: list[str] = field(default_factory=list)
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """CSV records with the line each starts on (quoted fields may span lines)."""
+def _records(text: str, errors: list[RowError]) -> list[tuple[int, list[str]]]:
+    """CSV records with the line each starts on (quoted fields may span lines).
+
+    A record the CSV reader refuses (a cell over its field limit, bad quoting) becomes a RowError
+    naming its line, and reading goes on with the next record.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
-    try:
-        for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            errors.append(RowError(start, "", f"malformed CSV: {exc}"))
+        else:
             records.append((start, [cell.strip() for cell in record]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise RosterError(f"line {reader.line_num}: malformed CSV: {exc}") from None
-    return records
+        start = reader.line_num + 1
 
 
 def _header(cells: list[str]) -> dict[str, int] | None:
@@ -82,8 +89,10 @@ def parse_roster(text: str) -> Roster:
     with its line number while the other rows proceed.
     """
     roster = Roster()
-    records = [(line, cells) for line, cells in _records(text.removeprefix("\ufeff")) if any(cells)]
+    records = [(line, cells) for line, cells in _records(text.removeprefix("\ufeff"), roster.errors) if any(cells)]
     if not records:
+        if roster.errors:
+            raise RosterError("; ".join(f"line {e.line}: {e.reason}" for e in roster.errors))
         raise RosterError("the file has no rows")
     columns = _header(records[0][1])
     if columns is None:
@@ -105,6 +114,10 @@ def parse_roster(text: str) -> Roster:
             roster.errors.append(RowError(line, tenant, f"expected {expected} fields, got {len(cells)}"))
             continue
         values = {name: (cells[i] if i < len(cells) else "") for name, i in columns.items() if name in COLUMNS}
+        long = [name for name, value in values.items() if len(value) > MAX_FIELD_CHARS]
+        if long:
+            roster.errors.append(RowError(line, tenant[:60], f"{long[0]}: over {MAX_FIELD_CHARS} characters"))
+            continue
         missing = [c for c in REQUIRED if not values.get(c)]
         if missing:
             roster.errors.append(RowError(line, tenant, f"missing {' and '.join(missing)}"))

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
@@ -98,6 +99,10 @@ class TrustPolicy(BaseModel):
                 parsed = load_pem_public_key(key.public_key_pem.encode())
             except ValueError:
                 raise ValueError(f"keys[{i}] ({key.key_id}): not a PEM public key") from None
+            except UnsupportedAlgorithm:
+                raise ValueError(
+                    f"keys[{i}] ({key.key_id}): the key's algorithm is not Ed25519 or ECDSA P-256"
+                ) from None
             curve_ok = not isinstance(parsed, ec.EllipticCurvePublicKey) or parsed.curve.name == "secp256r1"
             if not isinstance(parsed, expected[key.algorithm]) or not curve_ok:
                 raise ValueError(f"keys[{i}] ({key.key_id}): the PEM is not an {key.algorithm} public key")

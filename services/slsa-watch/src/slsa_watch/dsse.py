@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
@@ -83,6 +83,8 @@ def json_object(document: str | bytes, error: type[ValueError], what: str = "") 
         data = json.loads(document)
     except (ValueError, UnicodeDecodeError) as exc:
         raise error(f"{prefix}not JSON: {exc}") from None
+    except RecursionError:  # hostile nesting: a named refusal, never a crash or a dead letter
+        raise error(f"{prefix}nested too deeply to read") from None
     if not isinstance(data, dict):
         raise error(f"{prefix}not a JSON object")
     return data
@@ -153,8 +155,11 @@ def certificate_key(certificate: bytes) -> PublicKey:
 
 
 def load_key(key_id: str, pem: str) -> TrustedKey:
-    """A trusted key from its PEM (Ed25519 or ECDSA P-256)."""
-    key = load_pem_public_key(pem.encode())
+    """A trusted key from its PEM (Ed25519 or ECDSA P-256); ValueError for any other, unknown algorithms too."""
+    try:
+        key = load_pem_public_key(pem.encode())
+    except UnsupportedAlgorithm:
+        raise ValueError(f"{key_id}: the key's algorithm is not one this verifier knows") from None
     if isinstance(key, ed25519.Ed25519PublicKey) or (
         isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
     ):
