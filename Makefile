@@ -8,7 +8,7 @@ PY := $(CURDIR)/.venv/bin/python
 STACK := PYTHON=$(PY) deploy/local/stack.sh
 KUSTOMIZE_VERSION ?= v5.7.1
 OPA_VERSION ?= v1.22.3
-POLICIES := services/portal-api/policies
+POLICIES := services/portal-api/src/portal_api/policies
 # A fixed dev key so that `make demo` reruns can open the secrets they sealed; never used outside .local.
 DEV_SECRETS_KEY ?= ZGV2LW9ubHktdHJ1c3QtcG9ydGFsLWtleS0wMDAwMDA=
 export ONBOARDING_WEBHOOK_ALLOW_HOSTS ?= ["127.0.0.1","localhost"]

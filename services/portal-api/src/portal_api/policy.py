@@ -15,7 +15,7 @@ from schemas.envelope import derived_id
 from schemas.policy import PolicyBundlePublished, PolicyBundlePublishedData
 from schemas.tenant import PLATFORM_TENANT
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+POLICY_DIR = Path(__file__).resolve().parent / "policies"  # package data: ships in the wheel
 ALLOW = "data.portal.authz.allow"
 DECISION = "data.portal.decision.result"
 
