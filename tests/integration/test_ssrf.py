@@ -15,6 +15,7 @@ FAKE_DNS = {
     "metadata.partner.example": ["169.254.169.254"],
     "v6loop.partner.example": ["::1"],
     "rebind.partner.example": ["93.184.216.34", "10.0.0.1"],
+    "sixtofour.partner.example": ["2002:a9fe:a9fe::1"],
 }
 
 
@@ -45,7 +46,8 @@ async def guarded(settings: OnboardingSettings):
         ("sixloop", "https://v6loop.partner.example/hook", "resolves to ::1, a loopback address"),
         ("rebind", "https://rebind.partner.example/hook", "resolves to 10.0.0.1, a private address"),
         ("literal", "https://10.1.1.1/hook", "resolves to 10.1.1.1, a private address"),
-        ("literal-six", "https://[::1]:8443/hook", "resolves to ::1, a loopback address"),
+        ("literal-six", "https://[::1]/hook", "resolves to ::1, a loopback address"),
+        ("sixtofour", "https://sixtofour.partner.example/hook", "a cloud metadata address (169.254.169.254, embedded"),
     ],
 )
 async def test_a_webhook_host_resolving_to_an_internal_address_is_refused(
@@ -70,3 +72,40 @@ async def test_plain_http_to_a_host_that_is_not_allow_listed_is_rejected_at_inta
     await eventually(lambda: "plainhttp" in cohort(mongo, guarded, "it").reasons, what="rejection in cohort")
     reason = cohort(mongo, guarded, "it").reasons["plainhttp"]
     assert "http is only allowed for allow-listed development hosts" in reason
+
+
+async def test_no_connection_is_reused_between_tenants_hosts_on_one_address():
+    """Two tenants' hosts on the same address each get their own connection: a TLS session verified for
+    one tenant's name never carries another's request."""
+    import asyncio
+
+    from onboarding.adapters.http import GuardedSender
+    from onboarding.ssrf import UrlPolicy
+
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while await reader.readuntil(b"\r\n\r\n"):
+            writer.write(b"HTTP/1.1 204 No Content\r\nconnection: keep-alive\r\n\r\n")
+            await writer.drain()
+            if reader.at_eof():
+                break
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hosts = ("hooks.alpha.example", "hooks.beta.example")
+
+    async def resolve(host: str, _: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    sender = GuardedSender(UrlPolicy(allow_hosts=frozenset(hosts)), timeout_s=5, resolver=resolve)
+    try:
+        for host in (*hosts, *hosts):
+            attempt = await sender(f"http://{host}:{port}/hook", b"{}", {"content-type": "application/json"})
+            assert attempt.status_code == 204, attempt
+    finally:
+        await sender.aclose()
+        server.close()
+    assert connections == 4

@@ -22,6 +22,11 @@ DEV = UrlPolicy(allow_hosts=frozenset({"localhost"}))
         ("0.0.0.0", "unspecified"),
         ("100.64.0.1", "carrier-grade"),
         ("fd00:ec2::254", "metadata"),
+        ("2002:a00:1::1", "private address \\(10.0.0.1, embedded in 2002"),  # 6to4 of 10.0.0.1
+        ("2002:7f00:1::1", "loopback address \\(127.0.0.1, embedded"),  # 6to4 of 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private"),  # Teredo, client 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", "metadata address \\(169.254.169.254, embedded"),  # NAT64 of the metadata address
+        ("fec0::1", "site-local"),
     ],
 )
 def test_a_host_resolving_to_an_internal_address_is_refused_with_the_reason(address, reason):
@@ -52,6 +57,8 @@ def test_an_allow_listed_dev_host_may_resolve_to_loopback():
         ("https:///nohost", "no host"),
         ("https://hooks.example:99999/x", "malformed"),
         ("https://" + "a" * 2100, "longer than 2048"),
+        ("https://hooks.example:8443/x", "port 8443 is not allowed"),
+        ("https://hooks.example:22/x", "port 22 is not allowed"),
     ],
 )
 def test_url_shape_rules(url, reason):
@@ -61,3 +68,12 @@ def test_url_shape_rules(url, reason):
 
 def test_http_is_fine_for_an_allow_listed_host():
     assert parse_webhook_url("http://localhost:8080/h", DEV).hostname == "localhost"
+
+
+def test_a_public_6to4_address_is_judged_by_the_ipv4_it_embeds():
+    assert str(choose_address("hooks.example", ["2002:808:808::1"], STRICT)) == "2002:808:808::1"
+
+
+def test_port_443_and_allow_listed_hosts_may_name_a_port():
+    assert parse_webhook_url("https://hooks.example:443/x", STRICT).port == 443
+    assert parse_webhook_url("http://localhost:8099/x", DEV).port == 8099

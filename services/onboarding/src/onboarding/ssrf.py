@@ -15,6 +15,10 @@ METADATA_ADDRESSES = frozenset(
 )
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+WEBHOOK_PORT = 443
+
+
 class UnsafeUrlError(ValueError):
     """The URL must not be contacted; the message says why."""
 
@@ -48,15 +52,35 @@ def parse_webhook_url(url: str, policy: UrlPolicy) -> SplitResult:
         raise UnsafeUrlError("URL must not carry credentials")
     if parts.scheme == "http" and not policy.allowed_host(host):
         raise UnsafeUrlError(f"http is only allowed for allow-listed development hosts; use https for {host}")
+    if port not in (None, WEBHOOK_PORT) and not policy.allowed_host(host):
+        raise UnsafeUrlError(f"port {port} is not allowed; webhooks are called on port {WEBHOOK_PORT}")
     if port == 0:
         raise UnsafeUrlError("port 0 is not allowed")
     return parts
 
 
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: mapped, 6to4 (2002::/16), Teredo server and client, NAT64."""
+    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if address in NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
 def refusal(address: IPAddress) -> str | None:
-    """Why `address` must not be contacted, or None when it is a public unicast address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refusal(address.ipv4_mapped)
+    """Why `address` must not be contacted, or None when it is a public unicast address.
+
+    An IPv6 address that embeds IPv4 addresses is judged by each of them too (a 6to4 address of
+    10.0.0.1 reaches 10.0.0.1 through a relay), and by its own ranges.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        for inner in embedded_ipv4(address):
+            if reason := refusal(inner):
+                return f"{reason} ({inner}, embedded in {address})"
+        if address.is_site_local:
+            return "a site-local address"
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     checks = (

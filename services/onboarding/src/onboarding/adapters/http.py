@@ -43,7 +43,16 @@ class GuardedSender:
         self.policy = policy
         self.resolver = resolver
         self.timeout_s = timeout_s
-        self.client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False, transport=transport)
+        # No kept-alive connections: every request goes to a checked IP literal, so a pooled TLS
+        # connection (verified for one tenant's host name) could otherwise carry another tenant's
+        # request to the same address. Each attempt opens, and closes, its own connection.
+        self.client = httpx.AsyncClient(
+            timeout=timeout_s,
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
         HTTPXClientInstrumentor.instrument_client(self.client, tracer_provider=tracer_provider)
 
     async def aclose(self) -> None:
