@@ -87,11 +87,16 @@ async def test_no_connection_is_reused_between_tenants_hosts_on_one_address():
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections
         connections += 1
-        while await reader.readuntil(b"\r\n\r\n"):
-            writer.write(b"HTTP/1.1 204 No Content\r\nconnection: keep-alive\r\n\r\n")
-            await writer.drain()
-            if reader.at_eof():
-                break
+        try:
+            while True:  # answer every request on this connection, offering to keep it alive
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 204 No Content\r\nconnection: keep-alive\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client closed it
+        finally:
+            writer.close()
+            await writer.wait_closed()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -108,4 +113,5 @@ async def test_no_connection_is_reused_between_tenants_hosts_on_one_address():
     finally:
         await sender.aclose()
         server.close()
+        await server.wait_closed()
     assert connections == 4
