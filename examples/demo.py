@@ -125,7 +125,8 @@ def evidence_demo(port: int, env: dict[str, str]) -> None:
     print(f"\noffline verification of acme-robotics' pack (no servers needed), files in {out}:")
     subprocess.run(
         [str(BIN / "evidence"), "verify", str(archive), "--key", str(out / "platform-key.pem"),
-         "--proof", f"{archive}.proof.json", "--tree-head", f"{archive}.tree-head.json"],
+         "--proof", f"{archive}.proof.json", "--tree-head", f"{archive}.tree-head.json",
+         "--tenant", "acme-robotics", "--pack-id", pack_id],
         env=env, check=False,
     )  # fmt: skip
 

@@ -118,3 +118,52 @@ def test_a_forged_signature_entry_or_tree_head_is_named():
         "tree head",
         "inclusion",
     }
+
+
+def test_another_tenants_genuine_pack_saved_under_the_requested_name_does_not_verify():
+    from evidence.pack import archive_name
+    from evidence.verify import Expected
+
+    asked = build("acme", "2026-11", items())
+    other = build("beta", "2026-11", items())  # genuine, signed and ledgered: just not the one asked for
+    proof, head = ledgered(other)
+    envelope = KEY.envelope(other.statement())
+    good = verify_pack(other.archive, KEY.public, envelope, proof, head, file_name=archive_name(other.pack_id))
+    assert good.ok and good.identity == {"tenant": "beta", "period": "2026-11", "pack_id": other.pack_id}
+    assert good.identity_signed
+
+    renamed = verify_pack(other.archive, KEY.public, envelope, proof, head, file_name=archive_name(asked.pack_id))
+    assert not renamed.ok and [name for name, _ in renamed.failed] == ["file name"]
+    wanted = Expected(tenant="acme", period="2026-10", pack_id=asked.pack_id)
+    bound = verify_pack(other.archive, KEY.public, envelope, proof, head, expected=wanted)
+    assert [name for name, _ in bound.failed] == ["expected tenant", "expected period", "expected pack id"]
+    assert "asked for acme, the pack is beta" in dict(bound.failed)["expected tenant"]
+
+
+def test_an_archive_declaring_more_than_it_holds_is_refused_from_its_header_at_once():
+    import io
+    import tarfile
+    import time
+
+    def archive_with(info: tarfile.TarInfo, data: bytes = b"") -> bytes:
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+            tar.addfile(info, io.BytesIO(data) if data else None)
+        return out.getvalue()
+
+    small = bytearray(archive_with(tarfile.TarInfo("items/a.json"), b"{}"))
+    header = tarfile.TarInfo("items/a.json")
+    header.size = 2**40  # a terabyte, declared by a 2 KiB file
+    small[:512] = header.tobuf(format=tarfile.GNU_FORMAT)[:512]
+    began = time.perf_counter()
+    with pytest.raises(ValueError, match="more than the archive holds"):
+        read_archive(bytes(small))
+    assert time.perf_counter() - began < 0.1 and len(small) <= 10_240
+
+    link = tarfile.TarInfo("items/link")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    device = tarfile.TarInfo("items/dev")
+    device.type = tarfile.CHRTYPE
+    for entry in (link, device):
+        with pytest.raises(ValueError, match="not a regular file"):
+            read_archive(archive_with(entry))

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from evidence.ledger import head_message
 from evidence.signing import load_public, verify_detached
-from evidence.verify import check_consistency, verify_pack
+from evidence.verify import Expected, check_consistency, verify_pack
 
 app = typer.Typer(
     help="Evidence: serve the pack builder (no command), verify packs offline, export packs, schedule packs.",
@@ -64,8 +64,15 @@ def verify(
     signature: Annotated[Path | None, typer.Option(help="DSSE envelope (default: PACK.dsse.json if present).")] = None,
     proof: Annotated[Path | None, typer.Option(help="Inclusion proof (JSON).")] = None,
     tree_head: Annotated[Path | None, typer.Option(help="Signed tree head (JSON).")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Require the pack to be this tenant's.")] = None,
+    period: Annotated[str | None, typer.Option(help="Require the pack to be of this period (YYYY-MM).")] = None,
+    pack_id: Annotated[str | None, typer.Option("--pack-id", help="Require the pack to have this id.")] = None,
 ) -> None:
-    """Verify a pack offline: every item against the manifest, the signature, inclusion under a signed tree head."""
+    """Verify a pack offline: every item against the manifest, the signature, inclusion under a signed tree head.
+
+    Also binds the pack to what was asked for: the id in the file's name, and --tenant, --period and
+    --pack-id when given, must be those the signed statement names.
+    """
     public = platform_public_key(key)
     try:
         archive = pack.read_bytes()
@@ -80,7 +87,13 @@ def verify(
         read_json(signature, "signature") if signature else None,
         read_json(proof, "proof") if proof else None,
         read_json(tree_head, "tree head") if tree_head else None,
+        file_name=pack.name,
+        expected=Expected(tenant=tenant, period=period, pack_id=pack_id),
     )
+    who = report.identity
+    if who:
+        said = "as signed" if report.identity_signed else "as its manifest says (unsigned)"
+        print(f"pack {who['pack_id'] or '?'} of tenant {who['tenant'] or '?'}, period {who['period'] or '?'} ({said})")
     for name, ok, detail in report.checks:
         print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
     missing = [

@@ -146,16 +146,32 @@ def write_archive(files: dict[str, bytes]) -> bytes:
 
 
 def read_archive(archive: bytes) -> dict[str, bytes]:
-    """Every regular file in an archive by path; ValueError when it is not a readable archive."""
+    """Every file of an archive by path; ValueError when it is not a readable archive of regular files.
+
+    Hostile archives cost little: only regular members (no sparse, link, device or directory entries),
+    and a member's declared size, like the sum of all of them, cannot exceed the archive's own length
+    (in ustar a member's data is inside the archive), so a tiny archive declaring a huge member is
+    refused from its header, before anything is read.
+    """
+    budget = len(archive)
     try:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            files = {}
-            for member in tar.getmembers():
-                if not member.isreg():
+            files: dict[str, bytes] = {}
+            total = 0
+            for member in tar:
+                if not member.isreg() or member.issparse():
                     raise ValueError(f"{member.name}: not a regular file")
+                total += member.size
+                if member.size > budget or total > budget:
+                    raise ValueError(f"{member.name}: declares {member.size:,} bytes, more than the archive holds")
+                if member.name in files:
+                    raise ValueError(f"{member.name}: in the archive twice")
                 extracted = tar.extractfile(member)
                 assert extracted is not None
-                files[member.name] = extracted.read()
+                data = extracted.read()
+                if len(data) != member.size:
+                    raise ValueError(f"{member.name}: {len(data):,} of {member.size:,} bytes present")
+                files[member.name] = data
             return files
     except tarfile.TarError as exc:
         raise ValueError(f"not a readable tar archive ({exc})") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +21,22 @@ from evidence.pack import MANIFEST, PREDICATE_TYPE, ledger_entry, read_archive
 from evidence.signing import open_envelope, verify_detached
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What the auditor asked for: a pack of this tenant and period, with this id (each optional)."""
+
+    tenant: str | None = None
+    period: str | None = None
+    pack_id: str | None = None
+
+
 @dataclass
 class Report:
-    """Checks run, in order: (name, passed, detail)."""
+    """Checks run, in order: (name, passed, detail); and whose pack it is, as signed (or as its manifest says)."""
 
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    identity: dict[str, str] = field(default_factory=dict)
+    identity_signed: bool = False
 
     def check(self, name: str, passed: bool, detail: str) -> bool:
         """Record one check."""
@@ -42,24 +54,67 @@ class Report:
         return bool(self.checks) and not self.failed
 
 
+IDENTITY = ("tenant", "period", "pack_id")
+FILE_NAME = re.compile(r"^evidence-([A-Za-z0-9-]{1,64})\.tar$")
+
+
 def verify_pack(
     archive: bytes,
     public: ed25519.Ed25519PublicKey,
     envelope: dict[str, Any] | None = None,
     proof: dict[str, Any] | None = None,
     tree_head: dict[str, Any] | None = None,
+    *,
+    file_name: str | None = None,
+    expected: Expected | None = None,
 ) -> Report:
-    """Check a pack; the signature, proof and tree head are checked when given."""
+    """Check a pack; the signature, proof and tree head are checked when given.
+
+    The pack is also bound to what was asked for: the id in its file name (`evidence-<id>.tar`) and
+    any `expected` tenant, period and id must be those the signed statement (and the manifest) name,
+    so another tenant's genuine pack saved under the requested name does not verify.
+    """
     report = Report()
     digest = hashlib.sha256(archive).hexdigest()
     manifest = check_items(archive, report)
-    if envelope is not None:
-        check_signature(envelope, public, digest, manifest, report)
+    statement = check_signature(envelope, public, digest, manifest, report) if envelope is not None else None
     if tree_head is not None:
         check_tree_head(tree_head, public, report)
     if proof is not None:
         check_inclusion(proof, digest, manifest, tree_head, report)
+    check_identity(manifest, statement, file_name, expected or Expected(), report)
     return report
+
+
+def check_identity(
+    manifest: dict[str, Any] | None,
+    statement: dict[str, Any] | None,
+    file_name: str | None,
+    expected: Expected,
+    report: Report,
+) -> None:
+    """Whose pack this is (the signed statement's word over the manifest's) and whether it is the one asked for."""
+    signed = statement.get("predicate", {}) if statement is not None else {}
+    listed = manifest or {}
+    if statement is not None and manifest is not None:
+        differ = [k for k in IDENTITY if signed.get(k) != listed.get(k)]
+        report.check("statement identity", not differ,
+                     "the signed statement and the manifest name different " + ", ".join(differ))  # fmt: skip
+    source = signed if statement is not None else listed
+    report.identity = {k: str(source.get(k, "")) for k in IDENTITY}
+    report.identity_signed = statement is not None
+    named = FILE_NAME.match(file_name or "")
+    if file_name is not None:
+        found = report.identity["pack_id"]
+        report.check("file name", named is not None and named.group(1) == found,
+                     f"the file is named {file_name!r}, the pack inside is {found or '(unnamed)'}")  # fmt: skip
+    for key in IDENTITY:
+        wanted = getattr(expected, key)
+        if wanted is not None:
+            found = report.identity[key]
+            report.check(
+                f"expected {key.replace('_', ' ')}", found == wanted, f"asked for {wanted}, the pack is {found}"
+            )
 
 
 def check_items(archive: bytes, report: Report) -> dict[str, Any] | None:
@@ -105,13 +160,13 @@ def check_signature(
     digest: str,
     manifest: dict[str, Any] | None,
     report: Report,
-) -> None:
-    """The DSSE envelope verifies under the platform key, over this pack's digest and manifest."""
+) -> dict[str, Any] | None:
+    """The DSSE envelope verifies under the platform key, over this pack's digest and manifest; the statement."""
     try:
         statement = open_envelope(envelope, public)
     except ValueError as exc:
         report.check("signature", False, str(exc))
-        return
+        return None
     report.check("signature", True, "the platform key signed the statement")
     subjects = [s.get("digest", {}).get("sha256") for s in statement.get("subject", [])]
     report.check("statement subject", digest in subjects, f"signed digests {subjects}, the pack is {digest}")
@@ -129,6 +184,7 @@ def check_signature(
             signed == manifest_digest,
             f"signed manifest {signed}, the pack's is {manifest_digest}",
         )
+    return statement
 
 
 def check_tree_head(head: dict[str, Any], public: ed25519.Ed25519PublicKey, report: Report) -> None:
