@@ -228,6 +228,7 @@ def main() -> int:
         **os.environ,
         "ONBOARDING_HTTP_PORT": os.environ.get("ONBOARDING_HTTP_PORT", "8081"),
         "PORTAL_HTTP_PORT": os.environ.get("PORTAL_HTTP_PORT", "8080"),
+        "PORTAL_METRICS_PORT": os.environ.get("PORTAL_METRICS_PORT", "9464"),
         "PORTAL_DEV_MODE": "true",
         "PORTAL_DEV_USERS_FILE": str(ROOT / "examples/portal-users.json"),
         "PORTAL_COOKIE_SECURE": "false",  # plain http on loopback

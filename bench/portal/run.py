@@ -170,7 +170,7 @@ def main() -> int:
     env = env_for(settings, PORTAL_LOG_LEVEL="WARNING", **deployed_tracing())
 
     def process(role: str, port: int) -> ServiceProcess:
-        role_env = {**env, "PORTAL_ROLE": role}
+        role_env = {**env, "PORTAL_ROLE": role, "PORTAL_METRICS_PORT": str(free_port())}
         return ServiceProcess(
             role_env, logs / f"{role}.log", port=port, command="portal-api", port_env="PORTAL_HTTP_PORT"
         )

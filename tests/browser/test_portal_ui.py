@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from portal_api.settings import PortalSettings
 from pymongo import MongoClient
 from service_kit.launcher import ServiceProcess, env_for, free_port
@@ -77,7 +78,9 @@ def portal_url(tmp_path_factory) -> Iterator[str]:
     seed(mongo[settings.mongo_db])
     port = free_port()
     log = tmp_path_factory.mktemp("portal") / "portal-api.log"
-    proc = ServiceProcess(env_for(settings), log, port=port, command="portal-api", port_env="PORTAL_HTTP_PORT")
+    metrics = str(free_port())
+    proc = ServiceProcess(env_for(settings, PORTAL_METRICS_PORT=metrics), log, port=port, command="portal-api",
+                          port_env="PORTAL_HTTP_PORT")  # fmt: skip
     proc.start(timeout_s=60)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -214,7 +217,11 @@ def test_an_admin_creates_an_api_key_sees_it_once_and_revokes_it(page: Page, por
     shot(page, "09-api-key-revoked")
 
 
-def test_every_page_passes_the_wcag_aa_checks_of_axe(page: Page, portal_url: str):
+def test_every_page_passes_the_wcag_aa_checks_of_axe(browser: Browser, portal_url: str):
+    # The portal's CSP allows no script at all, so injecting axe-core needs the test's own context to
+    # bypass it (and test_the_csp_blocks_injected_script shows that it otherwise would not run).
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = context.new_page()
     page.goto(f"{portal_url}/ui")
     assert accessibility_problems(page) == [], "signed-out page"
     page.goto(f"{portal_url}/dev/sign-in")
@@ -225,6 +232,14 @@ def test_every_page_passes_the_wcag_aa_checks_of_axe(page: Page, portal_url: str
         assert accessibility_problems(page) == [], tab
     page.goto(f"{portal_url}/ui/tenants/bluefin-labs/overview")  # refused: the 403 page
     assert accessibility_problems(page) == [], "forbidden page"
+    context.close()
+
+
+def test_the_csp_blocks_injected_script(page: Page, portal_url: str):
+    page.goto(f"{portal_url}/ui")
+    with pytest.raises(PlaywrightError, match="Content Security Policy"):
+        page.add_script_tag(content="window.injected = true")
+    assert page.evaluate("() => window.injected === undefined")
 
 
 def test_the_accessibility_check_is_not_vacuous(page: Page):

@@ -409,3 +409,39 @@ def strangers_are_filed_apart(portal, issuer, portal_settings) -> None:
         query = {"subject": "mallory", "tenant": "platform", "asked_tenant": "acme"}
         wait_for(lambda: trail.count_documents(query) == limit, timeout=15, what="the platform's security trail")
         assert trail.count_documents({"subject": "mallory", "tenant": "acme"}) == 0
+
+
+def test_every_answer_carries_the_security_headers_and_metrics_stay_internal(portal, issuer, portal_settings):
+    viewer = issuer.bearer("vic", {"acme": ["viewer"]})
+    for path in ("/ui", "/ui/tenants/acme/overview", "/api/v1/tenants/acme/overview", "/healthz", "/no-such-page"):
+        headers = portal.get(path, headers=viewer).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp, path
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin", path
+        assert "strict-transport-security" not in headers  # plain http here (cookie_secure off)
+    page = portal.get("/ui/tenants/acme/overview", headers=viewer).text
+    assert "<script" not in page and " style=" not in page  # nothing inline for the CSP to allow
+
+    assert portal.get("/metrics").status_code == 404  # the public port never serves metrics
+    internal = f"http://testserver:{portal_settings.metrics_port}"
+    scraped = portal.get(f"{internal}/metrics")
+    assert scraped.status_code == 200 and "# HELP" in scraped.text
+    assert portal.get(f"{internal}/api/v1/me", headers=viewer).status_code == 404  # the internal port: nothing else
+
+    assert portal.get("/docs").status_code == 404  # Swagger UI in dev mode only
+    assert portal.get("/openapi.json").status_code == 200  # the API's document is public: it holds no data
+
+
+def test_sign_out_takes_the_same_origin_check_the_other_forms_take(portal, issuer):
+    portal.cookies.set("tp_session", issuer.token("vic", {"acme": ["viewer"]}))
+    cross = portal.post("/ui/sign-out", headers={"origin": "https://evil.example"}, follow_redirects=False)
+    assert cross.status_code == 403 and "tp_session" not in cross.headers.get("set-cookie", "")
+    same = portal.post("/ui/sign-out", headers={"origin": "http://testserver"}, follow_redirects=False)
+    assert same.status_code == 303 and 'tp_session=""' in same.headers["set-cookie"]
+    portal.cookies.clear()
+
+
+def test_hsts_is_sent_when_the_portal_is_served_over_tls(portal_settings):
+    secure = portal_settings.model_copy(update={"cookie_secure": True})
+    with TestClient(build_app(secure), base_url="https://testserver") as client:
+        assert client.get("/healthz").headers["strict-transport-security"].startswith("max-age=")

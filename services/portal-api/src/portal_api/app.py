@@ -35,6 +35,7 @@ from portal_api.audit import AuditEntry
 from portal_api.auth import AuthenticationError, TokenVerifier
 from portal_api.dev_identity import TOKEN_TTL, DevIssuer, merged_jwks
 from portal_api.errors import DependencyUnavailableError, ForbiddenError, NotFoundError
+from portal_api.http_hardening import InternalMetrics, SecurityHeaders
 from portal_api.idempotency import IdempotencyConflictError
 from portal_api.members import Member, load_members, stamped
 from portal_api.policy import PolicyBundle, PolicyEngine
@@ -108,8 +109,13 @@ def build_app(
         description="Multi-tenant provenance and trust portal. Every response is scoped to one tenant.",
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,  # larger requests answer 413 before they are read into memory
+        # The OpenAPI document is public (partners' CI integrate against it; it holds no data); the
+        # Swagger UI pages load scripts from a CDN, so they are served in dev mode only.
+        docs_url="/docs" if settings.dev_mode else None,
+        redoc_url=None,
     )
-    app.mount("/metrics", make_asgi_app(registry))
+    app.add_middleware(InternalMetrics, metrics=make_asgi_app(registry), port=settings.metrics_port)
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     add_error_answers(app)
 
     @app.get("/healthz", include_in_schema=False)

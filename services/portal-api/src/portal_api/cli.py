@@ -59,7 +59,7 @@ def serve() -> None:
     # which otherwise walk every FastAPI/pydantic/OTel object (~100 ms pauses under load).
     gc.collect()
     gc.freeze()
-    serve_http(app_, env_prefix="PORTAL_", default_port=8080)
+    serve_http(app_, env_prefix="PORTAL_", default_port=8080, extra_ports=(settings.metrics_port,))
 
 
 @app.command("invoice")

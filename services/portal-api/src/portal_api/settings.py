@@ -32,6 +32,9 @@ class PortalSettings(ServiceSettings):
     rate_limit_sync_s: float = Field(
         default=1.0, gt=0, description="Seconds between sharing rate-limit counts with the other replicas."
     )
+    metrics_port: int = Field(
+        default=9464, ge=1, le=65535, description="Internal port serving /metrics only (not routed by the Ingress)."
+    )
     dev_mode: bool = Field(default=False, description="Serve the dev sign-in and accept dev-issued tokens.")
     dev_users_file: str = Field(default="", description="JSON list of seeded users (dev mode).")
     dev_signing_key: SecretStr | None = Field(default=None, description="EC P-256 PEM; generated when unset.")

@@ -147,7 +147,9 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         return RedirectResponse(f"/ui/tenants/{tenant}/{tab if keep else 'overview'}", status_code=303)
 
     @router.post("/ui/sign-out")
-    async def sign_out() -> RedirectResponse:
+    async def sign_out(request: Request) -> Response:
+        if not same_origin(request):  # a cross-site form must not sign anyone out either
+            return render("forbidden_plain.html", 403)
         response = RedirectResponse("/ui", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
