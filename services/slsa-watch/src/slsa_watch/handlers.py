@@ -24,6 +24,7 @@ from service_kit.mongo import ProjectionStore
 from slsa_watch.domain import decide
 from slsa_watch.metrics import SlsaMetrics
 from slsa_watch.policies import PolicyBook
+from slsa_watch.verdict import TrustPolicy
 
 log = get_logger(__name__)
 
@@ -40,28 +41,46 @@ class Deps:
     clock: Callable[[], datetime]
 
 
+INLINE_ENVELOPE_BYTES = 64 * 1024
+"""Envelopes up to this size are judged on the event loop: with at most MAX_ATTEMPTS signature checks
+each costs well under a millisecond even when hostile. Larger ones go to a worker thread."""
+YIELD_EVERY_S = 0.02
+"""The loop gets control back at least this often while a batch is judged inline."""
+
+Judged = tuple[ProvenanceVerdict | Exception, float]
+
+
+def judge(submission: ProvenanceSubmitted, policy: TrustPolicy | None, now: datetime) -> Judged:
+    """One submission's verdict and the seconds it took, or the unexpected error it met."""
+    began = time.perf_counter()
+    try:
+        return decide(submission, policy, now), time.perf_counter() - began
+    except Exception as exc:  # a bug met by one input: that input to the DLQ, the batch proceeds
+        return exc, 0.0
+
+
 async def verify_batch(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> list[ProvenanceVerdict]:
     """Decode, verify and publish a batch of submissions; returns the verdicts published.
 
-    The signature checks are CPU work: the batch is judged on a worker thread, so the event loop
-    (Kafka heartbeats, the other consumers, the probes) keeps running while it is.
+    The event loop (Kafka heartbeats, the other consumers, the probes) is never held for long: small
+    envelopes, whose bounded checks cost well under a millisecond, are judged inline with the loop
+    given control every 20 ms; large ones, where the cost is, are judged on a worker thread. (The
+    whole batch on a thread measured 25% fewer verdicts/s: the loop and the thread contend for the GIL.)
     """
     submissions = await decode_each(bodies, records, ProvenanceSubmitted.model_validate_json, deps.dead_letter)
     policies = {tenant: await deps.policies.policy(tenant) for tenant in {s.tenantid for s, _ in submissions}}
     now = deps.clock()
-
-    def judge_all() -> list[tuple[ProvenanceVerdict | Exception, float]]:
-        judged: list[tuple[ProvenanceVerdict | Exception, float]] = []
-        for submission, _ in submissions:
-            began = time.perf_counter()
-            try:
-                judged.append((decide(submission, policies[submission.tenantid], now), time.perf_counter() - began))
-            except Exception as exc:  # a bug met by one input: that input to the DLQ, the batch proceeds
-                judged.append((exc, 0.0))
-        return judged
-
     verdicts: list[ProvenanceVerdict] = []
-    for (submission, record), (outcome, seconds) in zip(submissions, await asyncio.to_thread(judge_all), strict=True):
+    since_yield = time.perf_counter()
+    for submission, record in submissions:
+        policy = policies[submission.tenantid]
+        if len(submission.data.envelope) > INLINE_ENVELOPE_BYTES:
+            outcome, seconds = await asyncio.to_thread(judge, submission, policy, now)
+        else:
+            outcome, seconds = judge(submission, policy, now)
+            if time.perf_counter() - since_yield > YIELD_EVERY_S:
+                await asyncio.sleep(0)
+                since_yield = time.perf_counter()
         if isinstance(outcome, Exception):
             log.error("verification failed", submission=submission.data.submission_id, exc_info=outcome)
             await deps.dead_letter(record, outcome)
