@@ -16,6 +16,8 @@ from schemas.runner import (
 )
 from slsa_watch.runners import JobRecord, Pools, quantile, snapshot
 
+from tests.unit.fakes import InMemoryProjectionStore
+
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 POOLS = Pools({"hermetic-linux": 4}, wait_bound_s=120, window=timedelta(minutes=10))
 
@@ -83,22 +85,6 @@ def test_quantiles_by_nearest_rank():
     assert quantile([], 0.95) == 0.0
     assert quantile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert quantile(list(map(float, range(1, 101))), 0.95) == 95.0
-
-
-class InMemoryProjectionStore:
-    """The three calls the runner watch makes of a projection store, kept in a dict."""
-
-    def __init__(self) -> None:
-        self.docs: dict = {}
-
-    async def find(self, _query: dict) -> list:
-        return list(self.docs.values())
-
-    async def get(self, key: str):
-        return self.docs.get(key)
-
-    async def save(self, key: str, doc) -> None:
-        self.docs[key] = doc
 
 
 async def test_a_saturation_signal_repeated_after_a_failure_or_a_restart_keeps_its_id():
