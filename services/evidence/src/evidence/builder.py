@@ -20,9 +20,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 from schemas.envelope import derived_id
 from schemas.evidence import PackBuilt, PackBuiltData, PackFailed, PackFailedData, PackRequested
+from schemas.tenant import PLATFORM_TENANT
 
 from evidence.item_log import ItemLog
-from evidence.items import PLATFORM
 from evidence.ledger_store import LedgerStore
 from evidence.metrics import EvidenceMetrics
 from evidence.pack import Pack, archive_name, build
@@ -53,7 +53,7 @@ class Builder:
         """The outcome of one request."""
         began = time.perf_counter()
         tenant, period = request.tenantid, request.data.period
-        found = [*await self.items.read(tenant, period), *await self.items.read(PLATFORM, period)]
+        found = [*await self.items.read(tenant, period), *await self.items.read(PLATFORM_TENANT, period)]
         if not any(i.tenant == tenant for i in found):
             return self.failed(request, f"no evidence of {tenant} in {period} yet")
         pack = build(tenant, period, [i.item() for i in found if i.kind in request.data.scope])

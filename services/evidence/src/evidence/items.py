@@ -19,7 +19,6 @@ from schemas.tenant import PLATFORM_TENANT, TenantRejected, TenantRequested, is_
 
 from evidence.pack import Item
 
-PLATFORM = PLATFORM_TENANT
 PLATFORM_EVIDENCE = frozenset({PolicyBundlePublished.TYPE})
 """The platform's own events that count as every tenant's evidence."""
 NOT_EVIDENCE = frozenset({TenantRequested.TYPE, TenantRejected.TYPE})
@@ -63,10 +62,10 @@ def kind_of(event_type: str) -> str | None:
 
 
 def is_evidence(event: CloudEvent) -> bool:
-    """Whether an event belongs in a pack: a tenant's fact, or the platform's policy bundle."""
-    if event.type in NOT_EVIDENCE or kind_of(event.type) is None:
+    """Whether an event of an evidence kind belongs in a pack: a tenant's fact, or the platform's policy bundle."""
+    if event.type in NOT_EVIDENCE:
         return False
-    if event.tenantid == PLATFORM:
+    if event.tenantid == PLATFORM_TENANT:
         return event.type in PLATFORM_EVIDENCE
     return is_tenant_slug(event.tenantid)
 

@@ -9,6 +9,7 @@ from typing import Any
 from gridfs import AsyncGridFSBucket
 from schemas.envelope import derived_id
 from schemas.evidence import PackRequested, PackRequestedData
+from schemas.tenant import PLATFORM_TENANT
 from service_kit.broker import build_broker, ensure_topics, publish_event
 from service_kit.mongo import build_mongo
 
@@ -50,7 +51,7 @@ async def request_packs(period: str, run_id: str) -> list[str]:
         tenants = sorted(
             t
             for t in await mongo[settings.mongo_db]["evidence_items"].distinct("tenant", {"period": period})
-            if t != "platform"
+            if t != PLATFORM_TENANT
         )  # fmt: skip
     finally:
         await mongo.close()

@@ -103,9 +103,8 @@ def check_identity(
     source = signed if statement is not None else listed
     report.identity = {k: str(source.get(k, "")) for k in IDENTITY}
     report.identity_signed = statement is not None
-    named = FILE_NAME.match(file_name or "")
     if file_name is not None:
-        found = report.identity["pack_id"]
+        named, found = FILE_NAME.match(file_name), report.identity["pack_id"]
         report.check("file name", named is not None and named.group(1) == found,
                      f"the file is named {file_name!r}, the pack inside is {found or '(unnamed)'}")  # fmt: skip
     for key in IDENTITY:

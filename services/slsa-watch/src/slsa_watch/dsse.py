@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -194,10 +195,11 @@ def attempts(envelope: Envelope, keys: list[TrustedKey]) -> tuple[list[tuple[Sig
     other signatures against every key; at most MAX_ATTEMPTS pairs in all.
     """
     by_id = {k.key_id: k for k in keys}
-    named = [(sig, by_id[sig.keyid]) for sig in envelope.signatures if sig.keyid in by_id]
-    others = [(sig, key) for sig in envelope.signatures for key in keys if sig.keyid != key.key_id]
-    pairs = named + others
-    return pairs[:MAX_ATTEMPTS], max(0, len(pairs) - MAX_ATTEMPTS)
+    named = ((sig, by_id[sig.keyid]) for sig in envelope.signatures if sig.keyid in by_id)
+    others = ((sig, key) for sig in envelope.signatures for key in keys if sig.keyid != key.key_id)
+    pairs = list(itertools.islice(itertools.chain(named, others), MAX_ATTEMPTS))
+    # Every signature pairs with every key once (the named pair among them), so the untried are the rest.
+    return pairs, max(0, len(envelope.signatures) * len(keys) - len(pairs))
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ YIELD_EVERY_S = 0.02
 Judged = tuple[ProvenanceVerdict | Exception, float]
 
 
-def judge(submission: ProvenanceSubmitted, policy: TrustPolicy | None, now: datetime) -> Judged:
+def timed_decide(submission: ProvenanceSubmitted, policy: TrustPolicy | None, now: datetime) -> Judged:
     """One submission's verdict and the seconds it took, or the unexpected error it met."""
     began = time.perf_counter()
     try:
@@ -75,9 +75,9 @@ async def verify_batch(bodies: Sequence[bytes], records: Sequence[Any], deps: De
     for submission, record in submissions:
         policy = policies[submission.tenantid]
         if len(submission.data.envelope) > INLINE_ENVELOPE_BYTES:
-            outcome, seconds = await asyncio.to_thread(judge, submission, policy, now)
+            outcome, seconds = await asyncio.to_thread(timed_decide, submission, policy, now)
         else:
-            outcome, seconds = judge(submission, policy, now)
+            outcome, seconds = timed_decide(submission, policy, now)
             if time.perf_counter() - since_yield > YIELD_EVERY_S:
                 await asyncio.sleep(0)
                 since_yield = time.perf_counter()
