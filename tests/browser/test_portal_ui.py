@@ -49,7 +49,7 @@ def seed(db) -> None:
              "plan": "standard", "cohort": "demo-wave-1", "webhook_url": f"https://hooks.{slug}.example/trust",
              "state": "onboarded", "request_id": f"req-{slug}", "requested_at": NOW}
         )  # fmt: skip
-    db["portal_slsa_repos"].insert_one(
+    db["slsa_repos"].insert_one(
         {"_id": "cobalt-sys/firmware", "tenant": "cobalt-sys", "repo": "github.com/cobalt-sys/firmware",
          "build_level": 3, "hermetic": True, "pinned": True, "builder_id": "https://github.com/slsa-framework/gen",
          "last_artifact_sha256": "f" * 64, "last_verified_at": NOW, "last_outcome": "verified", "updated_at": NOW}
@@ -68,11 +68,13 @@ def portal_url(tmp_path_factory) -> Iterator[str]:
         mongo_uri=MONGO,
         mongo_db=f"ui_{run}",
         onboarding_db=f"ui_{run}",
+        slsa_db=f"ui_{run}",
         topic_prefix=f"ui-{run}.",
         dev_mode=True,
         dev_users_file=str(ROOT / "examples/portal-users.json"),
         cookie_secure=False,
         membership_cache_s=0,
+        view_cache_s=0,
     )
     mongo: MongoClient = MongoClient(MONGO, tz_aware=True)
     seed(mongo[settings.mongo_db])

@@ -115,11 +115,13 @@ def portal_settings(issuer: Issuer):
         mongo_db=f"it_{run}",
         onboarding_db=f"it_{run}",
         evidence_db=f"it_{run}",
+        slsa_db=f"it_{run}",
         topic_prefix=f"it-{run}.",
         jwks_json=issuer.jwks,
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         membership_cache_s=0,
+        view_cache_s=0,
         cookie_secure=False,
     )
     client: MongoClient = MongoClient(MONGO, tz_aware=True)

@@ -16,7 +16,8 @@ from pymongo import MongoClient
 from schemas.envelope import CloudEvent
 from schemas.read_models import CohortMember, CohortView
 from schemas.tenant import TenantRequested, TenantRequestedData
-from service_kit.broker import build_broker, publish_event
+from service_kit.broker import build_broker
+from service_kit.publishing import publish_event
 from service_kit.settings import ServiceSettings
 
 

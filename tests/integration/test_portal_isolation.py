@@ -46,7 +46,7 @@ BODIES = {
 
 def seed_acme(db, key_id: str) -> None:
     """Acme's private data in every portal read model, each carrying MARK."""
-    db["portal_slsa_repos"].insert_one(
+    db["slsa_repos"].insert_one(
         {"_id": "acme/r", "tenant": "acme", "repo": f"github.com/acme/{MARK}", "build_level": 3, "hermetic": True,
          "pinned": True, "builder_id": MARK, "last_artifact_sha256": "c" * 64, "last_verified_at": NOW,
          "last_outcome": "verified", "updated_at": NOW}
@@ -210,7 +210,7 @@ def seed_guarded_acme(db, onboarding_db, bucket) -> None:
         "display_name": marker("display_name"), "cohort": marker("cohort"), "plan": marker("plan"),
         "webhook_url": f"https://{marker('webhook_url')}.example/h", "contact_email": marker("contact_email"),
     }})  # fmt: skip
-    db["portal_slsa_repos"].insert_one(
+    db["slsa_repos"].insert_one(
         {"_id": "acme/g", "tenant": "acme", "repo": marker("repo"), "build_level": 2,
          "builder_id": marker("builder_id"),
          "last_artifact_sha256": marker("last_artifact_sha256"), "last_outcome": "rejected",

@@ -143,7 +143,7 @@ def test_usage_is_metered_in_batches_and_invoiced_once_per_period(portal, issuer
     )
     assert portal.get("/api/v1/tenants/beta/overview", headers=acme_viewer).status_code == 403  # refused: not billed
 
-    sent = portal.portal.call(portal.app.state.portal.flush_usage)
+    sent = portal.portal.call(portal.app.state.metering.flush)
     assert sent == 3  # one UsageRecorded each: acme api_calls, acme pack_requests, beta api_calls
     finance = issuer.bearer("fin", {"acme": ["finance"]})
 

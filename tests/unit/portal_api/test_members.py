@@ -2,8 +2,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from portal_api.members import Member, MembershipCache, load_members
+from portal_api.members import Member, load_members
 from pydantic import ValidationError
+from service_kit.caching import TtlCache
 
 
 def test_the_dev_users_file_is_a_valid_member_list():
@@ -28,7 +29,7 @@ def test_memberships_are_reused_for_their_ttl_then_asked_again():
         asked.append(user_id)
         return Member(id=user_id, tenant_roles={"acme": ("viewer",)})
 
-    cache = MembershipCache(lookup, ttl_s=5, clock=lambda: now[0])
+    cache: TtlCache[str, Member | None] = TtlCache(lookup, ttl_s=5, clock=lambda: now[0])
 
     async def run() -> None:
         await cache.get("a")

@@ -10,8 +10,9 @@ from gridfs import AsyncGridFSBucket
 from schemas.envelope import derived_id
 from schemas.evidence import PackRequested, PackRequestedData
 from schemas.tenant import PLATFORM_TENANT
-from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.broker import build_broker, ensure_topics
 from service_kit.mongo import build_mongo
+from service_kit.publishing import publish_event
 
 from evidence.app import platform_key
 from evidence.ledger_store import LedgerStore, doc_id

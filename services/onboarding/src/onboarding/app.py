@@ -17,10 +17,11 @@ from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 from schemas.envelope import CloudEvent
 from schemas.tenant import TenantFact, TenantRequested
-from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.broker import build_broker, ensure_topics
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, build_mongo
+from service_kit.publishing import publish_event
 from service_kit.serving import asyncapi_app, serve
 from service_kit.tracing import build_tracer_provider
 

@@ -19,9 +19,10 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from schemas.read_models import CohortView, TenantState
-from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.broker import build_broker, ensure_topics
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
+from service_kit.publishing import publish_event
 from service_kit.tracing import build_tracer_provider
 
 from onboarding import batch

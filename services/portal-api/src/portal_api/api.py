@@ -18,13 +18,14 @@ from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
 from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData, canonical_repo
 
-from portal_api import key_admin, reads
+from portal_api import reads
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.auth import bearer_token
-from portal_api.authorization import SOURCE, Subject
-from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
+from portal_api.authorization import SOURCE, Access, Subject
+from portal_api.downloads import PACK_ID_PATTERN, Download, PackFile
 from portal_api.members import TENANT_PATTERN, partner_tenant
-from portal_api.runtime import Portal
+from portal_api.parts import RequestParts
+from portal_api.writes import Accepted, Write
 from schemas import topics
 
 Tenant = Annotated[
@@ -109,46 +110,54 @@ class TrustPolicy(BaseModel):
         return self
 
 
-def api_routes(portal: Portal) -> APIRouter:
-    """The /api/v1 routes over one Portal."""
+def api_routes(parts: RequestParts) -> APIRouter:
+    """The /api/v1 routes: identify, admit, meter, read or write."""
     router = APIRouter(prefix="/api/v1")
+    gate, metering, reads_of = parts.gate, parts.metering, parts.reads
 
     async def subject(authorization: Annotated[str | None, Header()] = None) -> Subject:
-        return await portal.subject(bearer_token(authorization))
+        return await parts.identities.subject(bearer_token(authorization))
 
     Who = Annotated[Subject, Depends(subject)]
 
+    async def admitted(who: Subject, tenant: str, action: str, path: str) -> Access:
+        access = await gate.admit(who, tenant, action, path)
+        metering.count(tenant, "api_calls")
+        return access
+
+    def accepted(answer: Accepted) -> JSONResponse:
+        headers = {"idempotent-replayed": "true"} if answer.replayed else None
+        return JSONResponse(answer.body, status_code=202, headers=headers)
+
     @router.get("/me", summary="The signed-in subject and the tenants it may switch to")
     async def me(who: Who) -> dict[str, Any]:
-        portal.limiter.hit("subject", who.id, portal.now())
+        gate.count(who)
         return {"subject": who.id, "tenants": who.tenants(), "platform_roles": list(who.platform_roles)}
 
     @router.get("/tenants/{tenant}/overview", summary="Onboarding state, webhook state and cohort")
     async def overview(tenant: Tenant, who: Who) -> JSONResponse:
-        path = f"/tenants/{tenant}/overview"
-        access = await portal.authorize(who, tenant, "overview:read", path)
-        return JSONResponse(await reads.overview(portal, tenant, access))
+        access = await admitted(who, tenant, "overview:read", f"/tenants/{tenant}/overview")
+        return JSONResponse(await reads.overview(reads_of.tenants, tenant, access))
 
     @router.get("/tenants/{tenant}/members", summary="The tenant's members and their roles")
     async def members(tenant: Tenant, who: Who) -> dict[str, Any]:
-        access = await portal.authorize(who, tenant, "members:read", f"/tenants/{tenant}/members")
-        return await reads.members(portal, tenant, access)
+        access = await admitted(who, tenant, "members:read", f"/tenants/{tenant}/members")
+        return await reads.members(reads_of.users, tenant, access)
 
     @router.get("/tenants/{tenant}/slsa-map", summary="SLSA build level and checks per repository")
     async def slsa_map(tenant: Tenant, who: Who) -> dict[str, Any]:
-        access = await portal.authorize(who, tenant, "slsa:read", f"/tenants/{tenant}/slsa-map")
-        return await reads.slsa_map(portal, tenant, access)
+        access = await admitted(who, tenant, "slsa:read", f"/tenants/{tenant}/slsa-map")
+        return await reads.slsa_map(reads_of.slsa_repos, reads_of.trust_policies, tenant, access)
 
     @router.get("/tenants/{tenant}/evidence-packs", summary="Built evidence packs, newest first")
     async def evidence_packs(tenant: Tenant, who: Who) -> dict[str, Any]:
-        access = await portal.authorize(who, tenant, "evidence:read", f"/tenants/{tenant}/evidence-packs")
-        return await reads.evidence_packs(portal, tenant, access)
+        access = await admitted(who, tenant, "evidence:read", f"/tenants/{tenant}/evidence-packs")
+        return await reads.evidence_packs(reads_of.evidence_packs, tenant, access)
 
     @router.get("/tenants/{tenant}/finance", summary="Usage by meter and period, and invoices")
     async def finance(tenant: Tenant, who: Who) -> dict[str, Any]:
-        path = f"/tenants/{tenant}/finance"
-        access = await portal.authorize(who, tenant, "finance:read", path)
-        return await reads.finance(portal, tenant, access)
+        access = await admitted(who, tenant, "finance:read", f"/tenants/{tenant}/finance")
+        return await reads.finance(reads_of.usage, reads_of.invoices, tenant, access)
 
     @router.get("/tenants/{tenant}/audit", summary="The tenant's access decisions, newest first")
     async def audit_trail(
@@ -157,8 +166,8 @@ def api_routes(portal: Portal) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         before: Annotated[datetime | None, Query(description="Cursor: decisions strictly older than this.")] = None,
     ) -> dict[str, Any]:
-        access = await portal.authorize(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
-        return await reads.audit_page(portal, tenant, access, limit, before)
+        access = await admitted(who, tenant, "audit:read", f"/tenants/{tenant}/audit")
+        return await reads.audit_page(reads_of.audit, tenant, access, limit, before)
 
     @router.get(
         "/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}",
@@ -167,9 +176,10 @@ def api_routes(portal: Portal) -> APIRouter:
         responses={200: {"content": {"application/x-tar": {}, "application/json": {}}}},
     )
     async def evidence_download(tenant: Tenant, pack_id: PackId, file: PackFile, who: Who) -> Response:
-        return await evidence_file(
-            portal, who, tenant, pack_id, file, f"/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
-        )
+        path = f"/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
+        found = await parts.downloads.evidence_file(who, tenant, pack_id, file, path)
+        metering.count(tenant, "api_calls")
+        return download_response(found)
 
     @router.post("/tenants/{tenant}/evidence-packs", status_code=202, summary="Request an evidence pack")
     async def request_evidence_pack(
@@ -185,17 +195,10 @@ def api_routes(portal: Portal) -> APIRouter:
             reply = {"pack_request_id": ident, "status": "accepted", "period": body.period, "scope": list(body.scope)}
             return event, reply
 
-        return await portal.accept(
-            who,
-            tenant,
-            action="evidence:request",
-            path=path,
-            body=body,
-            idempotency_key=idempotency_key,
-            topic=topics.EVIDENCE_REQUESTS,
-            meter="pack_requests",
-            build=build,
+        write = Write(
+            who, tenant, "evidence:request", path, body, idempotency_key, topics.EVIDENCE_REQUESTS, "pack_requests"
         )
+        return accepted(await parts.writes.accept(write, build))
 
     @router.post("/tenants/{tenant}/provenance", status_code=202, summary="Submit SLSA provenance for an artifact")
     async def submit_provenance(
@@ -218,17 +221,11 @@ def api_routes(portal: Portal) -> APIRouter:
             )
             return event, {"submission_id": ident, "status": "accepted", "repo": body.repo}
 
-        return await portal.accept(
-            who,
-            tenant,
-            action="provenance:submit",
-            path=path,
-            body=body,
-            idempotency_key=idempotency_key,
-            topic=topics.PROVENANCE_SUBMITTED,
-            meter="provenance_submissions",
-            build=build,
-        )
+        write = Write(
+            who, tenant, "provenance:submit", path, body, idempotency_key, topics.PROVENANCE_SUBMITTED,
+            "provenance_submissions",
+        )  # fmt: skip
+        return accepted(await parts.writes.accept(write, build))
 
     @router.post("/tenants/{tenant}/trust-policy", status_code=202, summary="Register the tenant's trust policy")
     async def register_trust_policy(
@@ -243,30 +240,31 @@ def api_routes(portal: Portal) -> APIRouter:
             )
             return event, {"policy_id": ident, "status": "accepted"}
 
-        return await portal.accept(
-            who,
-            tenant,
-            action="trust-policy:write",
-            path=path,
-            body=body,
-            idempotency_key=idempotency_key,
-            topic=topics.POLICY_EVENTS,
-            meter=None,
-            build=build,
-        )
+        write = Write(who, tenant, "trust-policy:write", path, body, idempotency_key, topics.POLICY_EVENTS, None)
+        return accepted(await parts.writes.accept(write, build))
 
     @router.post("/tenants/{tenant}/api-keys", status_code=201, summary="Create an API key (shown once)")
     async def create_api_key(tenant: Tenant, body: NewApiKey, who: Who) -> JSONResponse:
-        path = f"/tenants/{tenant}/api-keys"
-        return JSONResponse(await key_admin.create(portal, who, tenant, body.name, body.role, path), 201)
+        created = await parts.keys.create(who, tenant, body.name, body.role, f"/tenants/{tenant}/api-keys")
+        metering.count(tenant, "api_calls")
+        return JSONResponse(created, 201)
 
     @router.get("/tenants/{tenant}/api-keys", summary="List the tenant's API keys (never their secrets)")
     async def list_api_keys(tenant: Tenant, who: Who) -> dict[str, Any]:
-        return await key_admin.listed(portal, who, tenant, f"/tenants/{tenant}/api-keys")
+        listed = await parts.keys.listed(who, tenant, f"/tenants/{tenant}/api-keys")
+        metering.count(tenant, "api_calls")
+        return listed
 
     @router.delete("/tenants/{tenant}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
     async def revoke_api_key(tenant: Tenant, key_id: KeyId, who: Who) -> Response:
-        await key_admin.revoke(portal, who, tenant, key_id, f"/tenants/{tenant}/api-keys/{key_id}")
+        await parts.keys.revoke(who, tenant, key_id, f"/tenants/{tenant}/api-keys/{key_id}")
+        metering.count(tenant, "api_calls")
         return Response(status_code=204)
 
     return router
+
+
+def download_response(found: Download) -> Response:
+    """A download as an attachment that is never cached."""
+    headers = {"content-disposition": f'attachment; filename="{found.filename}"', "cache-control": "no-store"}
+    return Response(found.body, media_type=found.media_type, headers=headers)

@@ -1,10 +1,13 @@
-"""Composition root of the portal: build_app() wires settings to a Portal and its routes; nothing runs at import.
+"""Composition root of the portal: build_app() wires settings to the request path and the projector.
 
+Nothing runs at import. The request path, in order: identify (identity.py), admit — rate limits, the
+policy's decision, the audit record (gate.py) — meter (metering.py), then read (reads.py) or write
+(writes.py); routes live in api.py and ui.py. The projector's subscribers are in routes.py.
 No `from __future__ import annotations` here: FastAPI resolves the route signatures at definition time.
 """
 
 import asyncio
-import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -13,37 +16,54 @@ from typing import Annotated
 
 from fastapi import FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from faststream.kafka import KafkaMessage
+from faststream.kafka import KafkaBroker
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
+from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
-from schemas.audit import AccessDecided
-from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
-from schemas.evidence import EvidenceFact, PackBuilt
-from schemas.policy import PolicyFact, TrustPolicyUpdated
-from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
-from schemas.read_models import SlsaRepoStatus
-from service_kit.broker import decode_each, ensure_topics, publish_event, raw_batch_decoder, try_start
+from schemas.envelope import CloudEvent
+from schemas.provenance import MAX_ENVELOPE_BYTES
+from service_kit.broker import build_broker, ensure_topics, try_start
+from service_kit.caching import TtlCache
 from service_kit.health import readiness
 from service_kit.logging import get_logger
+from service_kit.mongo import Doc, build_mongo
+from service_kit.periodic import Periodic
+from service_kit.publishing import publish_event
 from service_kit.tracing import build_tracer_provider
 
+from portal_api import handlers
+from portal_api.adapters import mongo as mongo_adapter
+from portal_api.adapters.kafka import KafkaAuditTrail, KafkaPublisher
+from portal_api.adapters.mongo import PortalStores
 from portal_api.api import api_routes
-from portal_api.audit import AuditEntry
-from portal_api.auth import AuthenticationError, TokenVerifier
+from portal_api.auth import TokenVerifier
+from portal_api.billing import UsageMeter
 from portal_api.dev_identity import TOKEN_TTL, DevIssuer, merged_jwks
-from portal_api.errors import DependencyUnavailableError, ForbiddenError, NotFoundError
+from portal_api.downloads import Downloads
+from portal_api.errors import (
+    AuthenticationError,
+    DependencyUnavailableError,
+    ForbiddenError,
+    IdempotencyConflictError,
+    NotFoundError,
+    RateLimitedError,
+)
+from portal_api.gate import AccessGate
 from portal_api.http_hardening import InternalMetrics, SecurityHeaders
-from portal_api.idempotency import IdempotencyConflictError
+from portal_api.identity import Identities
+from portal_api.key_admin import KeyAdmin
 from portal_api.members import Member, load_members, stamped
+from portal_api.metering import Metering
+from portal_api.parts import CachedViews, ReadModels, RequestParts
 from portal_api.policy import PolicyBundle, PolicyEngine
-from portal_api.rate_limit import RateLimitedError
-from portal_api.runtime import Portal
+from portal_api.rate_limit import RateLimiter
+from portal_api.routes import projection_routes
 from portal_api.settings import PortalSettings
 from portal_api.ui import SESSION_COOKIE, ui_routes
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.writes import Writes
 from schemas import topics
 
 log = get_logger(__name__)
@@ -76,32 +96,85 @@ def build_app(
     if settings.dev_mode:
         pem = settings.dev_signing_key.get_secret_value() if settings.dev_signing_key else None
         dev = DevIssuer(settings.jwt_issuer, settings.jwt_audience, pem)
-    jwks = merged_jwks(settings.jwks_json, dev.jwk() if dev else None)
-    verifier = TokenVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    verifier = TokenVerifier(
+        merged_jwks(settings.jwks_json, dev.jwk() if dev else None),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
     registry = CollectorRegistry()
-    portal = Portal(settings, engine, verifier, now, tracer_provider, registry)
-    broker = portal.broker
-    dev_users = load_members(Path(settings.dev_users_file)) if dev and settings.dev_users_file else []
-
+    broker, dead_letters = build_broker(
+        settings, group=settings.service_name, tracer_provider=tracer_provider, registry=registry
+    )
+    mongo = build_mongo(settings, timeout_ms=800)
+    stores = PortalStores.of(mongo, settings)
+    limiter = RateLimiter(
+        mongo[settings.mongo_db][mongo_adapter.RATE_LIMITS],
+        tenant_per_minute=settings.rate_limit_tenant_per_minute,
+        subject_per_minute=settings.rate_limit_subject_per_minute,
+        refusals_per_minute=settings.rate_limit_refusals_per_minute,
+    )
+    audit = KafkaAuditTrail(
+        settings.kafka_bootstrap,
+        f"{settings.service_name}-audit",
+        topic=settings.topic(topics.AUDIT_EVENTS),
+        tracer_provider=tracer_provider,
+    )
+    gate = AccessGate(engine, limiter, audit, now)
+    prefix = settings.topic("")
+    writes_out = KafkaPublisher(broker, prefix=prefix, timeout_s=1.0, unavailable="the request could not be queued")
+    usage_out = KafkaPublisher(broker, prefix=prefix, timeout_s=5.0, unavailable="usage could not be published")
+    metering = Metering(UsageMeter(f"{settings.service_name}-{uuid.uuid4().hex[:12]}", now()), usage_out, now)
+    parts = RequestParts(
+        identities=Identities(verifier, TtlCache(stores.users.get, settings.membership_cache_s), stores.keys),
+        gate=gate,
+        metering=metering,
+        writes=Writes(gate, stores.idempotency, writes_out, metering, now),
+        keys=KeyAdmin(gate, stores.keys, now),
+        downloads=Downloads(gate, stores.evidence_packs, stores.archives),
+        reads=ReadModels(
+            tenants=CachedViews(stores.tenants, TtlCache(stores.tenants.get, settings.view_cache_s)),
+            slsa_repos=stores.slsa_repos,
+            trust_policies=stores.trust_policies,
+            evidence_packs=stores.evidence_packs,
+            usage=stores.usage,
+            invoices=stores.invoices,
+            audit=stores.audit,
+            users=stores.users,
+        ),
+    )
     if settings.role in ("all", "projector"):
-        add_projections(portal)
+        deps = handlers.Deps(
+            audit=stores.audit,
+            usage=stores.usage,
+            invoices=stores.invoices,
+            evidence_packs=stores.evidence_packs,
+            trust_policies=stores.trust_policies,
+        )
+        broker.include_router(projection_routes(settings, deps, dead_letters.send_record))
+    dev_users = load_members(Path(settings.dev_users_file)) if dev and settings.dev_users_file else []
+    background = (
+        Periodic("usage-flush", settings.usage_flush_s, metering.flush),
+        Periodic("rate-limit-sync", settings.rate_limit_sync_s, lambda: limiter.sync(now())),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await prepare(portal, dev_users)
-        background = [asyncio.create_task(portal.meter_forever()), asyncio.create_task(portal.share_limits_forever())]
-        if await try_start(portal.broker, portal.settings.kafka_bootstrap):
-            await publish_bundle(portal)
-        else:  # serve meanwhile: audited requests answer 503 until Kafka is back
-            background.append(asyncio.create_task(connect(portal)))
-        yield
+        await prepare(settings, mongo, [*stamped(dev_users, now())])
         for task in background:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await portal.flush_usage()
+            task.start()
+        connected = await connect_once(settings, broker, audit)
+        bundle = lambda: engine.published(now())  # noqa: E731 - the fact, stamped when it is published
+        connecting = asyncio.create_task(connect(settings, broker, audit, bundle, connected=connected))
+        if connected:
+            await connecting  # the bundle is on record before the first request
+        yield
+        connecting.cancel()
+        for task in background:
+            await task.stop()
+        await metering.flush()
+        await audit.stop()
         await broker.stop()
-        await portal.mongo.close()
+        await mongo.close()
 
     app = FastAPI(
         title="Trust Portal API",
@@ -124,12 +197,12 @@ def build_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> Response:
-        ready, body = await readiness(broker, portal.mongo, timeout_s=1.0)
+        ready, body = await readiness(broker, mongo, timeout_s=1.0)
         return Response(body, status_code=200 if ready else 503, media_type="application/json")
 
     if settings.role in ("all", "api"):
-        app.include_router(api_routes(portal))
-        app.include_router(ui_routes(portal, dev_sign_in=dev is not None))
+        app.include_router(api_routes(parts))
+        app.include_router(ui_routes(parts, dev_sign_in=dev is not None))
     if dev is not None and settings.role in ("all", "api"):
         add_dev_sign_in(app, dev, {u.id: u for u in dev_users}, now, secure_cookie=settings.cookie_secure)
     FastAPIInstrumentor.instrument_app(
@@ -138,126 +211,59 @@ def build_app(
         excluded_urls="healthz,readyz,metrics",
         exclude_spans=["receive", "send"],  # one server span per request, not one per ASGI message
     )
-    app.state.portal = portal
     app.state.broker = broker
     app.state.engine = engine
+    app.state.metering = metering
+    app.state.audit = audit
     return app
 
 
-def add_projections(portal: Portal) -> None:
-    """The portal's read models, folded from the events it shows (the `projector` role, or `all`)."""
-    settings, broker = portal.settings, portal.broker
-    dead_letter = portal.dead_letters.send_record
-
-    @broker.subscriber(
-        settings.topic(topics.AUDIT_EVENTS),
-        group_id=f"{settings.service_name}-audit",
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=1000,
-        # Let the broker gather up to 64 KiB or 200 ms per fetch: a few large batches instead of one
-        # per request, so the fold costs little CPU next to the API (the tab is a moment behind).
-        fetch_min_bytes=64 * 1024,
-        fetch_max_wait_ms=200,
-        decoder=raw_batch_decoder,
-        title="portal-api-audit:audit.events.v1",
-        description="Keeps the Audit tab's read model: one document per decision, keyed by event id, "
-        "written a fetched batch at a time (one decision per request makes this the busiest fold).",
-    )
-    async def on_access_decided(bodies: list[bytes], message: KafkaMessage) -> None:
-        # a poison record goes to the DLQ alone; the batch proceeds
-        decided = await decode_each(bodies, message.raw_message, AccessDecided.model_validate_json, dead_letter)
-        await portal.audit.insert_many_once([(event.id, AuditEntry.of(event)) for event, _ in decided])
-
-    @broker.subscriber(
-        settings.topic(topics.BILLING_EVENTS),
-        group_id=f"{settings.service_name}-billing",
-        auto_offset_reset="earliest",
-        title="portal-api-billing:billing.events.v1",
-        description="Keeps the Finance tab: usage batches by event id, invoices by invoice id (one per period).",
-    )
-    async def on_billing(event: BillingFact) -> None:
-        if isinstance(event, UsageRecorded):
-            await portal.usage.insert_once(event.id, UsageEntry.of(event))
-        elif isinstance(event, InvoiceIssued):
-            await portal.invoices.insert_once(event.data.invoice_id, InvoiceEntry.of(event))
-
-    @broker.subscriber(
-        settings.topic(topics.PROVENANCE_EVENTS),
-        group_id=f"{settings.service_name}-slsa",
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=1000,
-        decoder=raw_batch_decoder,
-        title="portal-api-slsa:provenance.events.v1",
-        description="Keeps the SLSA map tab: each repository's newest verified level and its newest outcome.",
-    )
-    async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
-        verdicts = [v for v, _ in await decode_each(bodies, message.raw_message, VERDICT.validate_json, dead_letter)]
-        await portal.slsa_repos.fold(verdicts, SlsaRepoStatus.key_of, SlsaRepoStatus.folded)
-
-    @broker.subscriber(
-        settings.topic(topics.EVIDENCE_EVENTS),
-        group_id=f"{settings.service_name}-evidence",
-        auto_offset_reset="earliest",
-        title="portal-api-evidence:evidence.events.v1",
-        description="Keeps the Evidence tab: each built pack by pack id, with its signature, proof and tree head.",
-    )
-    async def on_evidence(event: EvidenceFact) -> None:
-        if isinstance(event, PackBuilt):
-            await portal.evidence_packs.insert_once(event.data.pack_id, EvidencePackView.of(event))
-
-    @broker.subscriber(
-        settings.topic(topics.POLICY_EVENTS),
-        group_id=f"{settings.service_name}-policy",
-        auto_offset_reset="earliest",
-        title="portal-api-policy:policy.events.v1",
-        description="Keeps each tenant's trust policy in force (the newest update wins).",
-    )
-    async def on_policy(event: PolicyFact) -> None:
-        if isinstance(event, TrustPolicyUpdated):
-            current = await portal.trust_policies.get(event.tenantid)
-            if current is None:
-                await portal.trust_policies.insert_once(event.tenantid, TrustPolicyView.of(event))
-            elif current.updated_at < event.data.updated_at:
-                await portal.trust_policies.put(event.tenantid, TrustPolicyView.of(event))
-
-
-async def connect(portal: Portal, retry_s: float = 2.0) -> None:
-    """Start the broker, retrying while Kafka is down, then publish the policy bundle in force.
-
-    Meanwhile writes and audited reads answer 503.
-    """
-    while True:
-        if await try_start(portal.broker, portal.settings.kafka_bootstrap):
-            break
-        await asyncio.sleep(retry_s)
-    await publish_bundle(portal)
-
-
-async def publish_bundle(portal: Portal) -> None:
-    """Publish the policy bundle in force (a restart publishes the same event id again)."""
+async def connect_once(settings: PortalSettings, broker: KafkaBroker, audit: KafkaAuditTrail) -> bool:
+    """One attempt to start the broker and the audit trail; False when Kafka is not there (yet)."""
+    if not await try_start(broker, settings.kafka_bootstrap):
+        return False
     try:
-        event = portal.engine.published(portal.now())
+        await audit.start()
+    except Exception as exc:
+        log.warning("audit trail unavailable", error=f"{type(exc).__name__}: {exc}")
+        await broker.stop()
+        return False
+    return True
+
+
+async def connect(
+    settings: PortalSettings,
+    broker: KafkaBroker,
+    audit: KafkaAuditTrail,
+    bundle_in_force: Callable[[], CloudEvent],
+    *,
+    retry_s: float = 2.0,
+    connected: bool = False,
+) -> None:
+    """Connect to Kafka, retrying while it is down, then publish the policy bundle in force.
+
+    Meanwhile the portal serves: writes and audited reads answer 503 until Kafka is back.
+    """
+    while not connected:
+        await asyncio.sleep(retry_s)
+        connected = await connect_once(settings, broker, audit)
+    try:
         await asyncio.wait_for(
-            publish_event(portal.broker, event, topic=portal.settings.topic(topics.POLICY_EVENTS)), 5.0
+            publish_event(broker, bundle_in_force(), topic=settings.topic(topics.POLICY_EVENTS)), 5.0
         )
-        log.info("policy bundle in force", sha256=portal.engine.bundle.sha256)
     except Exception as exc:
         log.warning("cannot publish the policy bundle", error=f"{type(exc).__name__}: {exc}")
 
 
-async def prepare(portal: Portal, dev_users: list[Member]) -> None:
+async def prepare(settings: PortalSettings, mongo: AsyncMongoClient[Doc], dev_users: list[Member]) -> None:
     """Topics, indexes and (dev mode) the seeded members; the portal starts even if these fail."""
-    settings = portal.settings
     try:
         await ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in TOPICS])
     except Exception as exc:  # readiness reports it; the portal still serves what it can
         log.warning("cannot prepare topics", error=f"{type(exc).__name__}: {exc}")
     try:
-        await portal.db["portal_audit"].create_index([("tenant", 1), ("decided_at", -1)])
-        for member in stamped(dev_users, portal.now()):
-            await portal.db["portal_users"].replace_one({"_id": member.id}, member.model_dump(), upsert=True)
+        await mongo_adapter.ensure_indexes(mongo, settings)
+        await mongo_adapter.seed_members(mongo, settings, dev_users)
     except PyMongoError as exc:
         log.warning("cannot prepare the database", error=f"{type(exc).__name__}: {exc}")
 
@@ -288,6 +294,14 @@ def add_error_answers(app: FastAPI) -> None:
     @app.exception_handler(IdempotencyConflictError)
     async def idempotency_conflict(_: Request, exc: IdempotencyConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(PyMongoError)
+    async def database_unavailable(_: Request, __: PyMongoError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"retry-after": RETRY_AFTER_S},
+        )
 
     @app.exception_handler(DependencyUnavailableError)
     async def unavailable(_: Request, exc: DependencyUnavailableError) -> JSONResponse:

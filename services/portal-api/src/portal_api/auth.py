@@ -11,9 +11,7 @@ from typing import Any
 
 import jwt
 
-
-class AuthenticationError(Exception):
-    """No valid credentials: answer 401 (the message is safe to show)."""
+from portal_api.errors import AuthenticationError
 
 
 def bearer_token(authorization: str | None) -> str:

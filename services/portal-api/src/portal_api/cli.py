@@ -18,9 +18,10 @@ from rich.console import Console
 from rich.table import Table
 from schemas.billing import InvoiceIssued
 from schemas.read_models import TenantView
-from service_kit.broker import build_broker, ensure_topics, publish_event
+from service_kit.broker import build_broker, ensure_topics
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
+from service_kit.publishing import publish_event
 from service_kit.serving import serve as serve_http
 
 from portal_api.billing import DEFAULT_PLANS, Plan, invoice, invoice_id, load_plans, period_of

@@ -11,9 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 from schemas.envelope import Contract, UtcDatetime
 
-
-class IdempotencyConflictError(Exception):
-    """The key was used before with a different request: 422, naming the key."""
+from portal_api.errors import IdempotencyConflictError
 
 
 class StoredAnswer(Contract):

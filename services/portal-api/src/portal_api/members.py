@@ -7,8 +7,6 @@ so a token minted with generous claims grants nothing the portal has not recorde
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -56,38 +54,6 @@ MEMBERS = TypeAdapter(list[Member])
 def load_members(path: Path) -> list[Member]:
     """Members from a JSON list (the dev users file has the same shape)."""
     return MEMBERS.validate_python(json.loads(path.read_text()))
-
-
-class MembershipCache:
-    """Looks members up by id, keeping each answer for `ttl_s` (0: always ask the store).
-
-    A revoked membership therefore stops working within `ttl_s` seconds on every replica.
-    """
-
-    def __init__(
-        self,
-        lookup: Callable[[str], Awaitable[Member | None]],
-        ttl_s: float,
-        clock: Callable[[], float] = time.monotonic,
-        max_entries: int = 10_000,
-    ) -> None:
-        self.lookup = lookup
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self.max_entries = max_entries
-        self.entries: dict[str, tuple[float, Member | None]] = {}
-
-    async def get(self, user_id: str) -> Member | None:
-        """The member `user_id`, or None when the portal has no membership for them."""
-        hit = self.entries.get(user_id)
-        if hit is not None and self.clock() < hit[0]:
-            return hit[1]
-        found = await self.lookup(user_id)
-        if self.ttl_s > 0:
-            if len(self.entries) >= self.max_entries:
-                self.entries.clear()
-            self.entries[user_id] = (self.clock() + self.ttl_s, found)
-        return found
 
 
 def stamped(members: list[Member], now: datetime) -> list[Member]:

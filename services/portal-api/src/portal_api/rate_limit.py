@@ -9,16 +9,9 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
+from portal_api.errors import RateLimitedError
+
 WINDOW = timedelta(minutes=1)
-
-
-class RateLimitedError(Exception):
-    """Too many requests in this window: answer 429 with Retry-After."""
-
-    def __init__(self, scope: str, retry_after_s: int) -> None:
-        super().__init__(f"rate limit reached for {scope}")
-        self.scope = scope
-        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)

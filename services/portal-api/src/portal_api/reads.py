@@ -11,9 +11,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from schemas.read_models import SlsaRepoStatus, TenantView
+
+from portal_api.audit import AuditEntry
 from portal_api.authorization import Access
-from portal_api.runtime import Portal
-from portal_api.views import usage_by_period
+from portal_api.members import Member
+from portal_api.ports import Views
+from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry, usage_by_period
 
 EMPTY = {
     "slsa": "No provenance has been verified for this tenant yet. Submit provenance from your CI "
@@ -44,17 +48,19 @@ def empty(kind: str, tenant: str) -> str:
     return EMPTY[kind].replace("{tenant}", tenant)
 
 
-async def overview(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
+async def overview(tenants: Views[TenantView], tenant: str, access: Access) -> dict[str, Any]:
     """Onboarding state, webhook state and cohort, with only the fields the guard allows."""
-    view = await portal.stored(portal.tenants.get(tenant))
+    view = await tenants.get(tenant)
     data = {} if view is None else only(view.model_dump(mode="json"), access)
     return {"tenant": tenant, "onboarding": data or None, "withheld": withheld(access)}
 
 
-async def slsa_map(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
+async def slsa_map(
+    repos_of: Views[SlsaRepoStatus], policies: Views[TrustPolicyView], tenant: str, access: Access
+) -> dict[str, Any]:
     """Each repository's SLSA build level and the organisation's own checks, and the trust policy."""
-    repos = await portal.stored(portal.slsa_repos.find({"tenant": tenant}))
-    policy = await portal.stored(portal.trust_policies.get(tenant))
+    repos = await repos_of.find({"tenant": tenant})
+    policy = await policies.get(tenant)
     rows = [only(r.model_dump(mode="json"), access) for r in sorted(repos, key=lambda r: r.repo)]
     return {
         "tenant": tenant,
@@ -66,9 +72,9 @@ async def slsa_map(portal: Portal, tenant: str, access: Access) -> dict[str, Any
     }
 
 
-async def evidence_packs(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
+async def evidence_packs(packs_of: Views[EvidencePackView], tenant: str, access: Access) -> dict[str, Any]:
     """Built evidence packs, newest first."""
-    packs = await portal.stored(portal.evidence_packs.find({"tenant": tenant}))
+    packs = await packs_of.find({"tenant": tenant})
     newest = sorted(packs, key=lambda p: p.built_at, reverse=True)
     rows = [only(p.model_dump(mode="json"), access) for p in newest]
     return {
@@ -79,11 +85,13 @@ async def evidence_packs(portal: Portal, tenant: str, access: Access) -> dict[st
     }
 
 
-async def finance(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
+async def finance(
+    usage_of: Views[UsageEntry], invoices_of: Views[InvoiceEntry], tenant: str, access: Access
+) -> dict[str, Any]:
     """Usage by meter and period, and invoices (amounts only where the guard allows)."""
     shown = access.fields
-    usage = usage_by_period(await portal.stored(portal.usage.find({"tenant": tenant}))) if "usage" in shown else []
-    found = await portal.stored(portal.invoices.find({"tenant": tenant})) if "invoices" in shown else []
+    usage = usage_by_period(await usage_of.find({"tenant": tenant})) if "usage" in shown else []
+    found = await invoices_of.find({"tenant": tenant}) if "invoices" in shown else []
     amounts = "invoice_amount" in shown
     invoices = []
     for entry in sorted(found, key=lambda i: i.period, reverse=True):
@@ -103,13 +111,13 @@ async def finance(portal: Portal, tenant: str, access: Access) -> dict[str, Any]
 
 
 async def audit_page(
-    portal: Portal, tenant: str, access: Access, limit: int, before: datetime | None
+    trail: Views[AuditEntry], tenant: str, access: Access, limit: int, before: datetime | None
 ) -> dict[str, Any]:
     """A page of access decisions, newest first; `next_before` continues it."""
     query: dict[str, Any] = {"tenant": tenant}
     if before is not None:
         query["decided_at"] = {"$lt": before}
-    entries = await portal.stored(portal.audit.find(query, limit=limit, sort=[("decided_at", -1)]))
+    entries = await trail.find(query, limit=limit, sort=[("decided_at", -1)])
     page = [only(e.model_dump(mode="json"), access) for e in entries]
     more = len(entries) == limit
     return {
@@ -121,9 +129,9 @@ async def audit_page(
     }
 
 
-async def members(portal: Portal, tenant: str, access: Access) -> dict[str, Any]:
+async def members(users: Views[Member], tenant: str, access: Access) -> dict[str, Any]:
     """The tenant's members and their roles there (never their other tenants)."""
-    found = await portal.stored(portal.users.find({f"tenant_roles.{tenant}": {"$exists": True}}))
+    found = await users.find({f"tenant_roles.{tenant}": {"$exists": True}})
     rows = [
         {"id": m.id, "name": m.name, "roles": list(m.tenant_roles[tenant])} for m in found if m.tenant_roles.get(tenant)
     ]

@@ -39,9 +39,15 @@ class PortalSettings(ServiceSettings):
     dev_users_file: str = Field(default="", description="JSON list of seeded users (dev mode).")
     dev_signing_key: SecretStr | None = Field(default=None, description="EC P-256 PEM; generated when unset.")
     onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")
+    slsa_db: str = Field(default="trust_portal", description="Database of slsa-watch's SLSA map (read only).")
     evidence_db: str = Field(default="trust_portal", description="Database of the evidence service's pack archives.")
     membership_cache_s: float = Field(
         default=5.0, ge=0, description="Seconds a membership lookup is reused (a revocation takes this long)."
+    )
+    view_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a tenant's onboarding view is reused by this replica (0: read each time).",
     )
     usage_flush_s: float = Field(default=10.0, gt=0, description="Seconds between UsageRecorded batches.")
     plans_file: str = Field(default="", description="JSON plans (name -> plan); the packaged plans when unset.")

@@ -20,14 +20,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator
 from schemas.tenant import is_tenant_slug
 
-from portal_api import key_admin, reads
+from portal_api import reads
+from portal_api.api import download_response
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
-from portal_api.auth import AuthenticationError
 from portal_api.authorization import Subject
-from portal_api.downloads import PACK_ID_PATTERN, PackFile, evidence_file
-from portal_api.errors import ForbiddenError, NotFoundError
+from portal_api.downloads import PACK_ID_PATTERN, PackFile
+from portal_api.errors import AuthenticationError, ForbiddenError, NotFoundError
 from portal_api.members import TENANT_PATTERN, partner_tenant
-from portal_api.runtime import Portal
+from portal_api.parts import RequestParts
 
 SESSION_COOKIE = "tp_session"
 HERE = Path(__file__).parent
@@ -85,8 +85,8 @@ def templates() -> Environment:
     return env
 
 
-def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
-    """The /ui pages over one Portal."""
+def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
+    """The /ui pages: the same steps and reads as the API (page views are audited, not metered)."""
     router = APIRouter(include_in_schema=False)
     env = templates()
     stylesheet = (HERE / "static/portal.css").read_text()
@@ -102,7 +102,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         if not token:
             return None
         try:
-            return await portal.subject(token)
+            return await parts.identities.subject(token)
         except AuthenticationError:
             return None
 
@@ -111,7 +111,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         own = who.tenants()
         if not who.platform_roles:
             return own
-        everyone = await portal.stored(portal.tenants.find({}))
+        everyone = await parts.reads.tenants.find({})
         return sorted(set(own) | {t.slug for t in everyone})
 
     @router.get("/ui/static/portal.css")
@@ -143,7 +143,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
     ) -> RedirectResponse:
         """Open the same tab of another tenant where the user may read it there, else its overview."""
         who = await signed_in(tp_session, authorization)
-        keep = who is not None and tab in BY_SLUG and portal.may(who, tenant, BY_SLUG[tab].action)
+        keep = who is not None and tab in BY_SLUG and parts.gate.may(who, tenant, BY_SLUG[tab].action)
         return RedirectResponse(f"/ui/tenants/{tenant}/{tab if keep else 'overview'}", status_code=303)
 
     @router.post("/ui/sign-out")
@@ -159,7 +159,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
             "who": who,
             "tenant": tenant,
             "tenants": await switcher(who),
-            "tabs": [t for t in TABS if portal.may(who, tenant, t.action)],
+            "tabs": [t for t in TABS if parts.gate.may(who, tenant, t.action)],
             "current": current,
         }
 
@@ -178,7 +178,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
             return render("not_found.html", status_code=404, who=who)
         page = await layout(who, tenant, BY_SLUG[tab])
         try:
-            data = await read_tab(portal, who, tenant, BY_SLUG[tab], before)
+            data = await read_tab(parts, who, tenant, BY_SLUG[tab], before)
         except ForbiddenError:
             return render("forbidden.html", status_code=403, **page)
         return render(f"tab_{tab.replace('-', '_')}.html", data=data, **page)
@@ -200,7 +200,8 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
             return render("not_found.html", status_code=404, who=who)
         try:
             path = f"/ui/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
-            return await evidence_file(portal, who, tenant, pack_id, cast(PackFile, file), path)
+            found = await parts.downloads.evidence_file(who, tenant, pack_id, cast(PackFile, file), path)
+            return download_response(found)
         except ForbiddenError:
             return render("forbidden_plain.html", status_code=403)
         except NotFoundError:
@@ -221,8 +222,8 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         page = await layout(who, tenant, BY_SLUG["api-keys"])
         resource = f"/ui/tenants/{tenant}/api-keys"
         try:
-            created = await key_admin.create(portal, who, tenant, name, role, resource)
-            data = await key_admin.listed(portal, who, tenant, resource, meter=False)
+            created = await parts.keys.create(who, tenant, name, role, resource)
+            data = await parts.keys.listed(who, tenant, resource)
         except ForbiddenError:
             return render("forbidden.html", status_code=403, **page)
         return render("tab_api_keys.html", data=data, created=created, **page)
@@ -237,7 +238,7 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
         if who is None or not same_origin(request) or not is_tenant_slug(tenant):
             return render("signed_out.html", status_code=401) if who is None else render("forbidden_plain.html", 403)
         try:
-            await key_admin.revoke(portal, who, tenant, key_id, f"/ui/tenants/{tenant}/api-keys/{key_id}")
+            await parts.keys.revoke(who, tenant, key_id, f"/ui/tenants/{tenant}/api-keys/{key_id}")
         except ForbiddenError:
             return render("forbidden.html", status_code=403, **await layout(who, tenant, BY_SLUG["api-keys"]))
         except NotFoundError:
@@ -247,21 +248,22 @@ def ui_routes(portal: Portal, *, dev_sign_in: bool) -> APIRouter:
     return router
 
 
-async def read_tab(portal: Portal, who: Subject, tenant: str, tab: Tab, before: datetime | None) -> dict[str, Any]:
-    """Authorize (audited, not metered: page views are not API calls) and read one tab's data."""
+async def read_tab(parts: RequestParts, who: Subject, tenant: str, tab: Tab, before: datetime | None) -> dict[str, Any]:
+    """Admit (audited, not metered: page views are not API calls) and read one tab's data."""
     resource = f"/ui/tenants/{tenant}/{tab.slug}"
     if tab.slug == "api-keys":
-        return await key_admin.listed(portal, who, tenant, resource, meter=False)
-    access = await portal.authorize(who, tenant, tab.action, resource, meter=None)
+        return await parts.keys.listed(who, tenant, resource)
+    access = await parts.gate.admit(who, tenant, tab.action, resource)
+    views = parts.reads
     if tab.slug == "overview":
-        return await reads.overview(portal, tenant, access)
+        return await reads.overview(views.tenants, tenant, access)
     if tab.slug == "finance":
-        return await reads.finance(portal, tenant, access)
+        return await reads.finance(views.usage, views.invoices, tenant, access)
     if tab.slug == "members":
-        return await reads.members(portal, tenant, access)
+        return await reads.members(views.users, tenant, access)
     if tab.slug == "slsa":
-        return await reads.slsa_map(portal, tenant, access)
+        return await reads.slsa_map(views.slsa_repos, views.trust_policies, tenant, access)
     if tab.slug == "evidence":
-        packs = await reads.evidence_packs(portal, tenant, access)
-        return {**packs, "can_download": portal.may(who, tenant, "evidence:download")}
-    return await reads.audit_page(portal, tenant, access, 50, before)
+        packs = await reads.evidence_packs(views.evidence_packs, tenant, access)
+        return {**packs, "can_download": parts.gate.may(who, tenant, "evidence:download")}
+    return await reads.audit_page(views.audit, tenant, access, 50, before)

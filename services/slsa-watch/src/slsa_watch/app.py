@@ -21,10 +21,12 @@ from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import VERDICT, ProvenanceVerdict
 from schemas.read_models import SlsaAdoption, SlsaRepoStatus
 from schemas.runner import RunnerEvent, RunnerQueueRecovered, RunnerQueueSaturated
-from service_kit.broker import BulkPublisher, build_broker, decode_each, ensure_topics, raw_batch_decoder
+from service_kit.broker import build_broker, ensure_topics
+from service_kit.decoding import decode_each, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, ProjectionStore, build_mongo
+from service_kit.publishing import BulkPublisher
 from service_kit.serving import asyncapi_app, serve
 from service_kit.tracing import build_tracer_provider
 

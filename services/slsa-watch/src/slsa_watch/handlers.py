@@ -17,7 +17,7 @@ from typing import Any
 
 from schemas.provenance import ProvenanceSubmitted, ProvenanceVerdict
 from schemas.read_models import SlsaRepoStatus
-from service_kit.broker import decode_each
+from service_kit.decoding import decode_each
 from service_kit.logging import get_logger
 from service_kit.mongo import ProjectionStore
 

@@ -1,0 +1,1 @@
+"""The portal's adapters: one module per technology, mapping only."""

@@ -1,0 +1,53 @@
+"""The projector's handlers: fold each event into the read model it feeds (load, fold, save)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.audit import AccessDecided
+from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
+from schemas.evidence import EvidenceFact, PackBuilt
+from schemas.policy import PolicyFact, TrustPolicyUpdated
+
+from portal_api import projections
+from portal_api.audit import AuditEntry
+from portal_api.ports import WritableViews
+from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The read models the projector writes, built once in app.py (tests pass in-memory stores)."""
+
+    audit: WritableViews[AuditEntry]
+    usage: WritableViews[UsageEntry]
+    invoices: WritableViews[InvoiceEntry]
+    evidence_packs: WritableViews[EvidencePackView]
+    trust_policies: WritableViews[TrustPolicyView]
+
+
+async def on_access_decided(events: list[AccessDecided], deps: Deps) -> int:
+    """File a fetched batch of decisions in the Audit tab, in one round trip; how many were new."""
+    return await deps.audit.insert_many_once(projections.audit_entries(events))
+
+
+async def on_billing(event: BillingFact, deps: Deps) -> None:
+    """Keep the Finance tab: usage batches by event id, invoices by invoice id."""
+    if isinstance(event, UsageRecorded):
+        await deps.usage.insert_once(*projections.usage_entry(event))
+    elif isinstance(event, InvoiceIssued):
+        await deps.invoices.insert_once(*projections.invoice_entry(event))
+
+
+async def on_evidence(event: EvidenceFact, deps: Deps) -> None:
+    """Keep the Evidence tab: each built pack once."""
+    if isinstance(event, PackBuilt):
+        await deps.evidence_packs.insert_once(*projections.evidence_pack(event))
+
+
+async def on_policy(event: PolicyFact, deps: Deps) -> None:
+    """Keep each tenant's trust policy in force (the newest update wins)."""
+    if isinstance(event, TrustPolicyUpdated):
+        view = projections.trust_policy(await deps.trust_policies.get(event.tenantid), event)
+        if view is not None:
+            await deps.trust_policies.save(event.tenantid, view)
