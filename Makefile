@@ -89,7 +89,7 @@ bench: up ## Every benchmark (figures and ratios against a same-run baseline); a
 bench-onboarding: up ## 1,000 tenants onboarded end to end vs raw aiokafka
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python bench/onboarding/run.py
 
-bench-portal: up ## A tenant-scoped portal read under load vs a bare FastAPI route; Rego decisions/s
+bench-portal: up opa ## A tenant-scoped portal read under load vs a bare FastAPI route; Rego decisions/s
 	@$(UV) run --frozen python bench/portal/run.py
 
 bench-slsa: up ## 10,000 provenance submissions through Kafka to verdicts vs raw signature checks

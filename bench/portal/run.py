@@ -6,11 +6,13 @@ manifests, on the local stack; this script is the load generator, another proces
 Each portal request verifies an ES256 JWT (remembered once verified), looks up the membership
 (cached for seconds), counts two rate-limit windows, asks the Rego policy and the presentation
 guard, publishes the AccessDecided record to Kafka (acks=all) and reads the tenant from MongoDB.
-The baseline is a bare FastAPI route in its own uvicorn process, driven by the same client.
+The baseline is a bare FastAPI route in its own uvicorn process, driven by the same client. The peer
+is the same portal authorising through an OPA server over HTTP (peer.py), as most services use OPA.
 
-Prints: closed-loop throughput (requests/s, p50/p99) of both and their ratio; the portal's p50/p99 at a
-fixed 300 requests/s (open loop: latency counted from each request's scheduled time, so a stall is not
-hidden); in-process Rego decisions/s.
+Prints: closed-loop throughput (requests/s, p50/p99) of the portal, the bare route and the peer, and the
+ratios; the portal's p50/p99 at a fixed 300 requests/s (open loop: latency counted from each request's
+scheduled time, so a stall is not hidden); the CPU each process spends per request (API, projector,
+Kafka, FerretDB, the load generator), which bounds what two cores can serve; in-process Rego decisions/s.
 
     make bench-portal       (or: uv run python bench/portal/run.py)
 """
@@ -20,24 +22,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
-from portal_api.policy import PolicyBundle, PolicyEngine
+from portal_api.policy import POLICY_DIR, PolicyBundle, PolicyEngine
 from portal_api.settings import PortalSettings
 from pymongo import MongoClient
 from service_kit.launcher import ServiceProcess, env_for, free_port
 
 sys.path.insert(0, str(Path(__file__).parent))
 import load
+from cpu import CpuMeter, pid_file
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench/results/portal.json"
@@ -125,30 +132,83 @@ def deployed_tracing() -> dict[str, str]:
     return {k: v for k, v in config.items() if k.startswith("OTEL_TRACES_SAMPLER")}
 
 
-def start_bare(port: int, log: Path) -> subprocess.Popen[bytes]:
-    """The baseline: a bare FastAPI route, one uvicorn worker, same flags as the portal."""
+def start_uvicorn(
+    target: str, port: int, log: Path, ready: str, env: dict[str, str] | None = None, *extra: str
+) -> subprocess.Popen[bytes]:
+    """A uvicorn process for `target` (one worker, same flags as the portal), once `ready` answers 200."""
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bare:app", "--app-dir", str(Path(__file__).parent),
-             "--port", str(port), "--no-access-log", "--log-level", "warning"],
+            [sys.executable, "-m", "uvicorn", target, "--app-dir", str(Path(__file__).parent),
+             "--port", str(port), "--no-access-log", "--log-level", "warning", *extra],
             stdout=out,
             stderr=out,
+            env=env,
         )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"bench: {target} did not start; see {log}")
+
+
+def opa_binary() -> str:
+    """The OPA binary `make opa` builds."""
+    binary = shutil.which("opa") or str(ROOT / ".local/bin/opa")
+    if not Path(binary).exists():
+        raise SystemExit("bench: the OPA binary is missing: `make opa` builds it")
+    return binary
+
+
+def start_opa(port: int, log: Path) -> subprocess.Popen[bytes]:
+    """An OPA server with the portal's bundle, as a sidecar would run it."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [opa_binary(), "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error", str(POLICY_DIR)],
+            stdout=out,
+            stderr=out,
+        )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/tenants/acme/overview", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit(f"bench: the bare route did not start; see {log}")
+    raise SystemExit(f"bench: OPA did not start; see {log}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def measured(meter: CpuMeter, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`run()`'s figures, with the CPU milliseconds per request each metered process spent meanwhile."""
+    meter.start()
+    figures = run()
+    meter.stop()
+    return {**figures, "cpu_ms_per_request": meter.per_request_ms(int(figures["requests"]))}
+
+
+def breakdown(figures: dict[str, Any]) -> str:
+    cpu = figures["cpu_ms_per_request"]
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items() if name != "total")
+    return f"{cpu['total']:.2f} ms ({parts})"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="Duration of each measurement.")
     parser.add_argument("--concurrency", type=int, default=16, help="Clients in the closed-loop runs.")
+    parser.add_argument("--warm-up", type=float, default=8.0, help="Seconds at the fixed rate before measuring.")
     args = parser.parse_args()
 
     run = uuid.uuid4().hex[:8]
@@ -166,34 +226,60 @@ def main() -> int:
     seed(settings)
     logs = ROOT / ".local/bench"
     logs.mkdir(parents=True, exist_ok=True)
-    portal_port, projector_port, bare_port = free_port(), free_port(), free_port()
+    portal_port, projector_port, bare_port, peer_port, opa_port = (free_port() for _ in range(5))
     env = env_for(settings, PORTAL_LOG_LEVEL="WARNING", **deployed_tracing())
 
+    def role_env(role: str) -> dict[str, str]:
+        return {**env, "PORTAL_ROLE": role, "PORTAL_METRICS_PORT": str(free_port())}
+
     def process(role: str, port: int) -> ServiceProcess:
-        role_env = {**env, "PORTAL_ROLE": role, "PORTAL_METRICS_PORT": str(free_port())}
         return ServiceProcess(
-            role_env, logs / f"{role}.log", port=port, command="portal-api", port_env="PORTAL_HTTP_PORT"
+            role_env(role), logs / f"{role}.log", port=port, command="portal-api", port_env="PORTAL_HTTP_PORT"
         )
 
     projector = process("projector", projector_port).start(timeout_s=60)
     portal = process("api", portal_port).start(timeout_s=60)
-    bare = start_bare(bare_port, logs / "bare.log")
+    bare = start_uvicorn("bare:app", bare_port, logs / "bare.log", "/tenants/acme/overview")
+    opa = start_opa(opa_port, logs / "opa.log")
+    peer = start_uvicorn(
+        "peer:app", peer_port, logs / "peer.log", "/readyz",
+        {**role_env("api"), "PEER_OPA_URL": f"http://127.0.0.1:{opa_port}"}, "--factory",
+    )  # fmt: skip
     headers = {"authorization": f"Bearer {identity.token('bench@acme')}"}
     portal_url = f"http://127.0.0.1:{portal_port}/api/v1/tenants/acme/overview"
+    peer_url = f"http://127.0.0.1:{peer_port}/api/v1/tenants/acme/overview"
     bare_url = f"http://127.0.0.1:{bare_port}/tenants/acme/overview"
+    assert portal.proc is not None and projector.proc is not None
+    stack = {
+        "kafka": pid_file(ROOT / ".local/kafka/pid"),
+        "ferretdb": pid_file(ROOT / ".local/ferretdb/pid"),
+        "load generator": os.getpid(),
+    }
+    portal_cpu = CpuMeter(
+        {"api": portal.proc.pid, "projector": projector.proc.pid, **{k: v for k, v in stack.items() if v}}
+    )
+    bare_cpu = CpuMeter({"bare route": bare.pid, "load generator": os.getpid()})
+    peer_cpu = CpuMeter(
+        {"api": peer.pid, "opa": opa.pid, "projector": projector.proc.pid, **{k: v for k, v in stack.items() if v}}
+    )
     try:
-        check = httpx.get(portal_url, headers=headers, timeout=5)
-        if check.status_code != 200 or check.json()["onboarding"]["display_name"] != "Acme":
-            raise SystemExit(f"bench: the portal read is not working: {check.status_code} {check.text[:200]}")
-        open_loop(portal_url, headers, TARGET_RATE, 3.0)  # warm-up at the measured rate (pools, caches)
+        for url in (portal_url, peer_url):
+            check = httpx.get(url, headers=headers, timeout=5)
+            if check.status_code != 200 or check.json()["onboarding"]["display_name"] != "Acme":
+                raise SystemExit(f"bench: the portal read is not working: {check.status_code} {check.text[:200]}")
+        # Warm-up at the measured rate (pools, caches, the JIT of a freshly started Kafka).
+        open_loop(portal_url, headers, TARGET_RATE, args.warm_up)
         # The fixed rate first: after a saturating run the projector would still be catching up.
-        fixed = open_loop(portal_url, headers, TARGET_RATE, args.seconds)
+        fixed = measured(portal_cpu, lambda: open_loop(portal_url, headers, TARGET_RATE, args.seconds))
         closed_loop(bare_url, headers, 2.0, args.concurrency)
-        bare_run = closed_loop(bare_url, headers, args.seconds, args.concurrency)
-        portal_run = closed_loop(portal_url, headers, args.seconds, args.concurrency)
+        bare_run = measured(bare_cpu, lambda: closed_loop(bare_url, headers, args.seconds, args.concurrency))
+        portal_run = measured(portal_cpu, lambda: closed_loop(portal_url, headers, args.seconds, args.concurrency))
+        time.sleep(2.0)  # let the projector catch up before the peer's run
+        closed_loop(peer_url, headers, 2.0, args.concurrency)
+        peer_run = measured(peer_cpu, lambda: closed_loop(peer_url, headers, args.seconds, args.concurrency))
     finally:
-        bare.terminate()
-        bare.wait(10)
+        for proc in (bare, peer, opa):
+            stop(proc)
         portal.stop()
         projector.stop()
         with MongoClient(settings.mongo_uri) as mongo:
@@ -201,6 +287,9 @@ def main() -> int:
     rego = rego_decisions_per_second()
     rego_memo = rego_decisions_per_second(memo=True)
     ratio = portal_run["rps"] / bare_run["rps"]
+    peer_ratio = portal_run["rps"] / peer_run["rps"]
+    cores = os.cpu_count() or 1
+    ceiling = 1000 * cores / portal_run["cpu_ms_per_request"]["total"]
 
     sampler = deployed_tracing()
     print("\nportal: tenant-scoped read (JWT + membership + rate limits + Rego + audit to Kafka + MongoDB)")
@@ -212,22 +301,37 @@ def main() -> int:
         f"  closed loop, {args.concurrency} clients: {portal_run['rps']:,.0f} req/s, "
         f"p50 {portal_run['p50_ms']:.1f} ms, p99 {portal_run['p99_ms']:.1f} ms, errors {portal_run['errors']}"
     )
+    print(f"    CPU per request, whole machine: {breakdown(portal_run)}")
+    print(
+        f"    {cores} cores / {portal_run['cpu_ms_per_request']['total']:.2f} ms = at most {ceiling:,.0f} req/s "
+        f"for this design here (ratio ceiling {ceiling / bare_run['rps']:.2f})"
+    )
     print(
         f"  bare FastAPI route, same client:  {bare_run['rps']:,.0f} req/s, "
-        f"p50 {bare_run['p50_ms']:.1f} ms, p99 {bare_run['p99_ms']:.1f} ms"
+        f"p50 {bare_run['p50_ms']:.1f} ms, p99 {bare_run['p99_ms']:.1f} ms; CPU per request {breakdown(bare_run)}"
     )
     print(f"  ratio portal/bare: {ratio:.2f} (target >= {TARGET_RATIO})")
     print(
-        f"  at {TARGET_RATE} req/s (open loop, {fixed['requests']} requests): achieved {fixed['rps']:.0f} req/s, "
-        f"p50 {fixed['p50_ms']:.1f} ms, p99 {fixed['p99_ms']:.1f} ms (target <= {TARGET_P99_MS:.0f} ms), "
-        f"errors {fixed['errors']} (statuses {fixed['statuses']})"
+        f"  peer: the same portal asking an OPA server over HTTP: {peer_run['rps']:,.0f} req/s, "
+        f"p50 {peer_run['p50_ms']:.1f} ms, p99 {peer_run['p99_ms']:.1f} ms, errors {peer_run['errors']}"
     )
+    print(f"    CPU per request, whole machine: {breakdown(peer_run)}")
+    print(f"  ratio portal/peer: {peer_ratio:.2f}")
+    print(
+        f"  at {TARGET_RATE} req/s (open loop, {fixed['requests']} requests, after {args.warm_up:.0f} s warm-up): "
+        f"achieved {fixed['rps']:.0f} req/s, p50 {fixed['p50_ms']:.1f} ms, p99 {fixed['p99_ms']:.1f} ms "
+        f"(target <= {TARGET_P99_MS:.0f} ms), errors {fixed['errors']} (statuses {fixed['statuses']})"
+    )
+    print(f"    CPU per request, whole machine: {breakdown(fixed)}")
     print(f"  in-process Rego decisions: {rego:,.0f}/s evaluated by rego-cpp, {rego_memo:,.0f}/s memoised")
     result = {
         "at": datetime.now(UTC).isoformat(),
         "portal": portal_run,
         "bare": bare_run,
+        "peer_opa_http": peer_run,
         "ratio": ratio,
+        "ratio_vs_peer": peer_ratio,
+        "ceiling_rps": ceiling,
         "fixed_rate": fixed,
         "rego_decisions_per_s": rego,
         "rego_memoised_decisions_per_s": rego_memo,

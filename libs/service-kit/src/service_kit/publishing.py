@@ -125,18 +125,24 @@ class GroupCommitPublisher:
         """
         if self.producer is None:
             raise ConnectionError("the publisher is not started")
+        if not trace.get_current_span().is_recording():  # an unsampled trace: no span, its context still travels
+            await self._enqueue(event)
+            return
         with self.tracer.start_as_current_span(
             f"{self.topic} publish",
             kind=SpanKind.PRODUCER,
             attributes={"messaging.system": "kafka", "messaging.destination.name": self.topic},
         ):
-            context: dict[str, str] = {}
-            inject(context)
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self.forming.append((event, context, done))
-            if self.flusher is None or self.flusher.done():
-                self.flusher = asyncio.create_task(self._flush())
-            await asyncio.wait_for(asyncio.shield(done), self.timeout_s)
+            await self._enqueue(event)
+
+    async def _enqueue(self, event: CloudEvent) -> None:
+        context: dict[str, str] = {}
+        inject(context)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.forming.append((event, context, done))
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self._flush())
+        await asyncio.wait_for(asyncio.shield(done), self.timeout_s)
 
     async def _flush(self) -> None:
         while self.forming:

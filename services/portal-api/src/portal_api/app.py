@@ -59,6 +59,7 @@ from portal_api.members import Member, load_members, stamped
 from portal_api.metering import Metering
 from portal_api.parts import CachedViews, ReadModels, RequestParts
 from portal_api.policy import PolicyBundle, PolicyEngine
+from portal_api.ports import Policy
 from portal_api.rate_limit import RateLimiter
 from portal_api.routes import projection_routes
 from portal_api.settings import PortalSettings
@@ -84,10 +85,15 @@ def build_app(
     settings: PortalSettings | None = None,
     *,
     engine: PolicyEngine | None = None,
+    policy: Policy | None = None,
     tracer_provider: TracerProvider | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """Wire the portal from settings; tests pass their own settings, engine, tracer and clock."""
+    """Wire the portal from settings; tests pass their own settings, engine, tracer and clock.
+
+    `policy` decides requests instead of the in-process `engine` (the benchmark's OPA-over-HTTP peer);
+    the engine still names the bundle in force.
+    """
     settings = settings or PortalSettings()
     engine = engine or PolicyEngine(PolicyBundle.load())
     tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
@@ -119,7 +125,7 @@ def build_app(
         topic=settings.topic(topics.AUDIT_EVENTS),
         tracer_provider=tracer_provider,
     )
-    gate = AccessGate(engine, limiter, audit, now)
+    gate = AccessGate(policy or engine, limiter, audit, now)
     prefix = settings.topic("")
     writes_out = KafkaPublisher(broker, prefix=prefix, timeout_s=1.0, unavailable="the request could not be queued")
     usage_out = KafkaPublisher(broker, prefix=prefix, timeout_s=5.0, unavailable="usage could not be published")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from schemas.audit import AccessDecided, AccessDecidedData
 
-from portal_api.policy import PolicyEngine
+from portal_api.policy import PolicyEngine, Verdict
 
 SOURCE = "/services/portal-api"
 
@@ -73,8 +73,15 @@ def decide(
     owner: str | None = None,
     attributes: Mapping[str, Any] | None = None,
 ) -> Access:
-    """Decide a request and build its AccessDecided fact (fields withheld are named, values never)."""
+    """Decide a request with the in-process engine and build its AccessDecided fact."""
     verdict = engine.decision(policy_input(subject, tenant=tenant, action=action, owner=owner, attributes=attributes))
+    return granted(verdict, subject, tenant=tenant, action=action, resource=resource, now=now, bundle=engine.sha256)
+
+
+def granted(
+    verdict: Verdict, subject: Subject, *, tenant: str, action: str, resource: str, now: datetime, bundle: str
+) -> Access:
+    """The access a verdict grants, and the AccessDecided fact that records it (withheld fields named, never values)."""
     fact = AccessDecided.create(
         data=AccessDecidedData(
             subject=subject.id,
@@ -83,7 +90,7 @@ def decide(
             action=action,
             resource=resource,
             allowed=verdict.allowed,
-            policy_bundle_sha256=engine.bundle.sha256,
+            policy_bundle_sha256=bundle,
             legal_basis=verdict.legal_basis,
             purpose=verdict.purpose,
             fields_shown=tuple(sorted(verdict.shown)),

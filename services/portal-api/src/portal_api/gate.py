@@ -11,18 +11,17 @@ from typing import Any
 
 from schemas.tenant import PLATFORM_TENANT
 
-from portal_api.authorization import Access, Subject, decide, policy_input
+from portal_api.authorization import Access, Subject, granted, policy_input
 from portal_api.errors import ForbiddenError
-from portal_api.policy import PolicyEngine
-from portal_api.ports import AuditTrail, Clock
+from portal_api.ports import AuditTrail, Clock, Policy
 from portal_api.rate_limit import RateLimiter
 
 
 class AccessGate:
     """Admits a subject to one action on one tenant's resource, or refuses it; every decision is audited."""
 
-    def __init__(self, engine: PolicyEngine, limiter: RateLimiter, audit: AuditTrail, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, policy: Policy, limiter: RateLimiter, audit: AuditTrail, clock: Clock) -> None:
+        self.policy = policy
         self.limiter = limiter
         self.audit = audit
         self.clock = clock
@@ -51,15 +50,10 @@ class AccessGate:
         stranger = not who.member_of(tenant)
         if stranger:
             self.limiter.hit("refusals", who.id, at)
-        access = decide(
-            self.engine,
-            who,
-            tenant=tenant,
-            action=action,
-            resource=resource,
-            now=at,
-            owner=owner,
-            attributes=attributes,
+        document = policy_input(who, tenant=tenant, action=action, owner=owner, attributes=attributes)
+        verdict = await self.policy.verdict(document)
+        access = granted(
+            verdict, who, tenant=tenant, action=action, resource=resource, now=at, bundle=self.policy.sha256
         )
         fact = access.fact
         if stranger:
@@ -73,7 +67,7 @@ class AccessGate:
 
     def may(self, who: Subject, tenant: str, action: str, attributes: Mapping[str, Any] | None = None) -> bool:
         """Whether the policy would allow `action` (to show or hide a control; the request itself is decided again)."""
-        return self.engine.allow(policy_input(who, tenant=tenant, action=action, attributes=attributes))
+        return self.policy.allow(policy_input(who, tenant=tenant, action=action, attributes=attributes))
 
     def count(self, who: Subject) -> None:
         """Count a request that reads only the caller's own identity against its subject limit."""

@@ -123,6 +123,15 @@ class PolicyEngine:
             time=now,
         )
 
+    @property
+    def sha256(self) -> str:
+        """The bundle's hash, named in every decision it makes."""
+        return self.bundle.sha256
+
+    async def verdict(self, document: Mapping[str, Any]) -> Verdict:
+        """The whole decision (the gate's Policy port; in process, so nothing is awaited)."""
+        return self.decision(document)
+
     def allow(self, document: Mapping[str, Any], *, memo: bool = True) -> bool:
         """Whether the subject may take the action (undefined counts as no)."""
         return self._query(self._allow, ALLOW, document, memo) is True

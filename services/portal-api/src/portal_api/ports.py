@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 from schemas.audit import AccessDecided
 from schemas.envelope import CloudEvent
+
+from portal_api.policy import Verdict
 
 V = TypeVar("V", bound=BaseModel)
 
@@ -38,6 +41,17 @@ class WritableViews(Views[V], Protocol):
     async def put(self, key: str, view: V) -> None: ...
 
     async def save(self, key: str, view: V) -> None: ...
+
+
+class Policy(Protocol):
+    """The authorization policy and presentation guard (rego-cpp in process; OPA over HTTP in the benchmark's peer)."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    async def verdict(self, document: Mapping[str, Any]) -> Verdict: ...
+
+    def allow(self, document: Mapping[str, Any]) -> bool: ...
 
 
 class AuditTrail(Protocol):

@@ -55,7 +55,7 @@ class RateLimiter:
     def hit(self, kind: str, name: str, now: datetime) -> None:
         """Count one request for `kind:name`; raise RateLimitedError past the limit (the request is not counted)."""
         window = Window.at(now)
-        key = f"{kind}:{name}:{window.start.strftime('%Y%m%dT%H%M')}"
+        key = f"{kind}:{name}:{window.start:%Y%m%dT%H%M}"
         used = self.shared.get(key, 0) + self.pending.get(key, 0)
         if used >= self.limits[kind]:
             raise RateLimitedError(f"{kind} {name}", window.retry_after_s)
