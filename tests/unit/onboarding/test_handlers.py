@@ -12,8 +12,7 @@ from onboarding.ssrf import UrlPolicy
 from pydantic import SecretStr
 from schemas.read_models import TenantState
 from schemas.tenant import TenantRequested, TenantRequestedData, tenant_key
-
-from tests.unit.fakes import InMemoryProjectionStore
+from service_kit.testing import InMemoryProjectionStore
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 

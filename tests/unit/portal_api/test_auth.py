@@ -18,14 +18,16 @@ def token(ttl: timedelta, **claims) -> str:
 
 
 def test_a_verified_token_is_remembered_until_it_expires_and_then_refused():
-    verifier = TokenVerifier(JWKS, issuer="i", audience="a")
+    now = [time.time()]
+    verifier = TokenVerifier(JWKS, issuer="i", audience="a", clock=lambda: now[0])
     short = token(timedelta(seconds=2))
     assert verifier.user_id(short) == "ana"
     assert len(verifier.verified) == 1 and short.encode() not in repr(verifier.verified).encode()  # kept by hash
     assert verifier.user_id(short) == "ana"
-    time.sleep(2.1)
+    now[0] += 2.1  # the verifier's clock, not the wall clock: no sleep
     with pytest.raises(AuthenticationError, match="expired"):
         verifier.user_id(short)
+    assert not verifier.verified  # forgotten once expired
 
 
 def test_a_token_with_another_audience_or_a_forged_signature_is_refused():

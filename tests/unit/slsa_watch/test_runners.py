@@ -14,9 +14,8 @@ from schemas.runner import (
     HermeticJobStarted,
     HermeticJobStartedData,
 )
+from service_kit.testing import InMemoryProjectionStore
 from slsa_watch.runners import JobRecord, Pools, quantile, snapshot
-
-from tests.unit.fakes import InMemoryProjectionStore
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 POOLS = Pools({"hermetic-linux": 4}, wait_bound_s=120, window=timedelta(minutes=10))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -27,10 +28,11 @@ class TokenVerifier:
     ALGORITHMS = ("ES256", "RS256", "EdDSA")
     CACHE_SIZE = 10_000
 
-    def __init__(self, jwks_json: str, *, issuer: str, audience: str) -> None:
+    def __init__(self, jwks_json: str, *, issuer: str, audience: str, clock: Callable[[], float] = time.time) -> None:
         self.keys = jwt.PyJWKSet.from_json(jwks_json) if jwks_json else None
         self.issuer = issuer
         self.audience = audience
+        self.clock = clock  # seconds since the epoch, like a token's exp (a fake clock in tests)
         self.verified: dict[bytes, tuple[str, float]] = {}
 
     def user_id(self, token: str) -> str:
@@ -42,7 +44,7 @@ class TokenVerifier:
         digest = hashlib.sha256(token.encode()).digest()
         hit = self.verified.get(digest)
         if hit is not None:
-            if time.time() < hit[1]:
+            if self.clock() < hit[1]:
                 return hit[0]
             del self.verified[digest]
         sub, exp = self.verify(token)
@@ -66,8 +68,14 @@ class TokenVerifier:
                 algorithms=list(self.ALGORITHMS),
                 issuer=self.issuer,
                 audience=self.audience,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                # exp and nbf are checked below against this verifier's clock, not PyJWT's own
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False, "verify_nbf": False},
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid token: {exc}") from None
+        now = self.clock()
+        if float(claims["exp"]) <= now:
+            raise AuthenticationError("invalid token: Signature has expired")
+        if float(claims.get("nbf", now)) > now:
+            raise AuthenticationError("invalid token: The token is not yet valid (nbf)")
         return str(claims["sub"]), float(claims["exp"])

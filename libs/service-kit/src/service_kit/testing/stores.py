@@ -1,14 +1,19 @@
-"""Fakes for unit tests of handlers: an in-memory projection store (the calls ProjectionStore offers)."""
+"""An in-memory ProjectionStore: the calls the Mongo adapter offers, kept in a dict."""
 
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+__all__ = ["InMemoryProjectionStore"]
+
 V = TypeVar("V")
 
 
 class InMemoryProjectionStore(Generic[V]):
-    """A ProjectionStore kept in a dict: get, find (every view; queries are not interpreted), insert_once, put."""
+    """get, find (every view: queries are not interpreted), insert_once, insert_many_once, put and save.
+
+    `reads` lists the keys asked for, so a test can show a handler reads each view once.
+    """
 
     def __init__(self) -> None:
         self.docs: dict[str, V] = {}
@@ -27,7 +32,11 @@ class InMemoryProjectionStore(Generic[V]):
         self.docs[key] = view
         return True
 
+    async def insert_many_once(self, items: list[tuple[str, V]]) -> int:
+        return sum([await self.insert_once(key, view) for key, view in items])
+
     async def put(self, key: str, view: V) -> None:
         self.docs[key] = view
 
-    save = put
+    async def save(self, key: str, view: V) -> None:
+        self.docs[key] = view
