@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from portal_api.app import build_app
-from portal_api.policy import PolicyBundle, PolicyEngine, PolicyError, Verdict
+from portal_api.authorization import Verdict
+from portal_api.policy import PolicyBundle, PolicyEngine, PolicyError
 from portal_api.settings import PortalSettings
 
 

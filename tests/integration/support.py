@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from onboarding import projections
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
 from schemas.envelope import CloudEvent
@@ -92,7 +93,7 @@ def tenant(mongo: MongoClient, settings: OnboardingSettings, slug: str) -> dict 
 
 def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> CohortView:
     members = mongo[settings.mongo_db]["onboarding_cohorts"].find({"cohort": name})
-    return CohortView.of(name, [CohortMember.model_validate(m) for m in members])
+    return projections.cohort_view(name, [CohortMember.model_validate(m) for m in members])
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:

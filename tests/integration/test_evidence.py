@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from evidence.app import build_app, platform_key
+from evidence.app import build_app
 from evidence.settings import EvidenceSettings
 from evidence.store import export_pack
 from prometheus_client import generate_latest
@@ -204,7 +204,7 @@ async def test_the_monthly_schedule_requests_every_tenants_pack_and_the_ledger_p
     exported = cli("consistency", str(first), "--out", str(tmp_path))
     assert exported.returncode == 0, exported.stderr
     key = tmp_path / "platform-key.pem"
-    key.write_text(platform_key(evidence_settings).public_pem())
+    key.write_text(evidence_settings.platform_key().public_pem())
     files = [str(tmp_path / n) for n in ("old-tree-head.json", "new-tree-head.json", "consistency-proof.json")]
     good = cli("verify-consistency", *files, "--key", str(key))
     assert good.returncode == 0 and f"tree {first} -> 2: CONSISTENT" in good.stdout, good.stdout

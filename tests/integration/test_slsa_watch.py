@@ -21,6 +21,7 @@ from schemas.runner import (
     HermeticJobStarted,
     HermeticJobStartedData,
 )
+from slsa_watch import projections
 from slsa_watch.app import SlsaWatch, build_app
 from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer
 from slsa_watch.settings import SlsaWatchSettings
@@ -130,7 +131,7 @@ async def test_submissions_get_verdicts_with_levels_every_failed_check_and_a_sls
     assert rows[ACME[0]].at_l3 and rows[ACME[0]].last_artifact_sha256 == l3.data.artifact_sha256
     assert rows[ACME[1]].build_level == 2 and not rows[ACME[1]].at_l3
     assert rows[ACME[2]].last_outcome == "rejected" and rows[ACME[2]].build_level == 0
-    adoption = await watch.adoption()
+    adoption = projections.adoption(await watch.deps.repos.find({}), watch.settings.target_l3_repos)
     assert (adoption.repos, adoption.at_l3, adoption.rejected_last) == (4, 1, 2)
     assert not adoption.met  # target 2 in this test
 

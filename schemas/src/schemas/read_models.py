@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
 
 from schemas.envelope import Contract, UtcDatetime
-from schemas.provenance import ProvenanceVerdict, ProvenanceVerified, repo_key
 
 
 class TenantState(StrEnum):
@@ -56,8 +54,8 @@ class CohortMember(Contract):
 
     Keyed by the id of the event it came from: the projection only ever inserts, so applying an
     event twice is a duplicate key that changes nothing, and no write rewrites a growing document.
-    A cohort's view is the fold of its members (CohortView.of), each tenant at its highest-ranked
-    state.
+    A cohort's view is onboarding's fold of its members (onboarding.projections.cohort_view), each
+    tenant at its highest-ranked state.
     """
 
     event_id: str
@@ -70,30 +68,13 @@ class CohortMember(Contract):
 
 
 class CohortView(Contract):
-    """Onboarding metrics of one cohort, folded from its members."""
+    """Onboarding metrics of one cohort, folded from its members by onboarding (projections.cohort_view)."""
 
     cohort: str
     states: dict[str, TenantState] = Field(default_factory=dict, description="slug -> latest state")
     ttfv_s: dict[str, float] = Field(default_factory=dict, description="slug -> time-to-first-verify")
     reasons: dict[str, str] = Field(default_factory=dict, description="slug -> why it failed")
     updated_at: UtcDatetime | None = None
-
-    @classmethod
-    def of(cls, cohort: str, members: list[CohortMember]) -> CohortView:
-        """The cohort's view from its members' documents: each tenant at its highest-ranked state."""
-        top: dict[str, CohortMember] = {}
-        for member in members:
-            if member.cohort == cohort:
-                best = top.get(member.slug)
-                if best is None or member.state.rank > best.state.rank:
-                    top[member.slug] = member
-        return cls(
-            cohort=cohort,
-            states={m.slug: m.state for m in top.values()},
-            ttfv_s={m.slug: m.ttfv_s for m in top.values() if m.ttfv_s is not None},
-            reasons={m.slug: m.reason for m in top.values() if m.reason},
-            updated_at=max((m.at for m in members), default=None),
-        )
 
     @property
     def requested(self) -> int:
@@ -129,33 +110,9 @@ class CohortView(Contract):
         """Failed over requested; 0 for an empty cohort."""
         return self.failed / self.requested if self.requested else 0.0
 
-    def ttfv_percentile(self, q: float) -> float | None:
-        """Time-to-first-verify at quantile `q` (nearest rank), or None before any verification."""
-        values = sorted(self.ttfv_s.values())
-        if not values:
-            return None
-        rank = min(len(values), max(1, math.ceil(q * len(values))))
-        return values[rank - 1]
-
-    @property
-    def summary(self) -> dict[str, float | int | str | None]:
-        """The cohort's metrics as plain values (for tables, JSON and the portal)."""
-        return {
-            "cohort": self.cohort,
-            "requested": self.requested,
-            "provisioned": self.provisioned,
-            "verified": self.verified,
-            "failed": self.failed,
-            "pending": self.pending,
-            "failure_rate": round(self.failure_rate, 4),
-            "ttfv_p50_s": self.ttfv_percentile(0.50),
-            "ttfv_p95_s": self.ttfv_percentile(0.95),
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
-        }
-
 
 class SlsaRepoStatus(Contract):
-    """One repository's row of a tenant's SLSA map, folded from its verdicts (key: `<tenant>/<repo>`).
+    """One repository's row of a tenant's SLSA map, folded from its verdicts by slsa-watch (key: `<tenant>/<repo>`).
 
     The level, checks, builder and artifact are those of the newest verified provenance; the latest
     outcome (verified or rejected, with the reasons) is shown beside them, so a failed release is
@@ -183,51 +140,14 @@ class SlsaRepoStatus(Contract):
         """The document key of a tenant's repository."""
         return f"{tenant}/{repo}"
 
-    @staticmethod
-    def key_of(verdict: ProvenanceVerdict) -> str:
-        """The document key of the row a verdict belongs to: one row per repository, however spelled."""
-        return SlsaRepoStatus.key(verdict.tenantid, repo_key(verdict.data.repo))
-
     @property
     def at_l3(self) -> bool:
         """Counts towards L3 adoption: the newest provenance verified, at Build L3."""
         return self.last_outcome == "verified" and self.build_level == 3
 
-    @classmethod
-    def folded(cls, current: SlsaRepoStatus | None, verdict: ProvenanceVerdict) -> SlsaRepoStatus | None:
-        """The row after `verdict`, or None when it changes nothing (older than the row, or already applied)."""
-        if current is not None and (verdict.time <= current.updated_at or verdict.id == current.last_event_id):
-            return None
-        if isinstance(verdict, ProvenanceVerified):
-            v = verdict.data
-            return cls(
-                tenant=verdict.tenantid,
-                repo=repo_key(v.repo),
-                build_level=v.build_level,
-                hermetic=v.hermetic,
-                pinned=v.dependencies_pinned,
-                builder_id=v.builder_id,
-                last_artifact_sha256=v.artifact_sha256,
-                last_verified_at=v.verified_at,
-                last_outcome="verified",
-                updated_at=verdict.time,
-                last_event_id=verdict.id,
-            )
-        base = current or cls(
-            tenant=verdict.tenantid, repo=repo_key(verdict.data.repo), last_outcome="rejected", updated_at=verdict.time
-        )
-        return base.model_copy(
-            update={
-                "last_outcome": "rejected",
-                "last_reasons": verdict.data.reasons,
-                "updated_at": verdict.time,
-                "last_event_id": verdict.id,
-            }
-        )
-
 
 class SlsaAdoption(Contract):
-    """Organisation-wide SLSA adoption: repositories at Build L3 against the target."""
+    """Organisation-wide SLSA adoption: repositories at Build L3 against the target (folded by slsa-watch)."""
 
     repos: int
     at_l3: int
@@ -239,15 +159,3 @@ class SlsaAdoption(Contract):
     def met(self) -> bool:
         """At least the target number of repositories at L3."""
         return self.at_l3 >= self.target_l3
-
-    @classmethod
-    def of(cls, rows: list[SlsaRepoStatus], target_l3: int) -> SlsaAdoption:
-        """Adoption across every tenant's repositories: distinct repositories, however often or by whom submitted."""
-        by_level = {str(level): sum(1 for r in rows if r.build_level == level) for level in range(4)}
-        return cls(
-            repos=len({repo_key(r.repo) for r in rows}),
-            at_l3=len({repo_key(r.repo) for r in rows if r.at_l3}),
-            target_l3=target_l3,
-            by_level=by_level,
-            rejected_last=sum(1 for r in rows if r.last_outcome == "rejected"),
-        )

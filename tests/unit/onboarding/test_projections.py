@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from onboarding import projections
 from onboarding.follow import BatchProgress
 from onboarding.projections import member_of
 from schemas.read_models import CohortView, TenantState
@@ -82,7 +83,7 @@ def fold(*events):
         member = member_of(event)
         if member is not None:
             members.setdefault(event.id, member)
-    return CohortView.of("c1", list(members.values()))
+    return projections.cohort_view("c1", list(members.values()))
 
 
 def test_cohort_metrics_follow_the_facts():
@@ -95,7 +96,7 @@ def test_cohort_metrics_follow_the_facts():
         failed("c"),
         rejected("d"),
     )
-    s = view.summary
+    s = projections.cohort_summary(view)
     assert (s["requested"], s["provisioned"], s["verified"], s["failed"], s["pending"]) == (4, 3, 2, 2, 0)
     assert s["failure_rate"] == 0.5
     assert (s["ttfv_p50_s"], s["ttfv_p95_s"]) == (1.0, 3.0)
@@ -132,5 +133,5 @@ def test_a_conflicting_rejection_does_not_overwrite_an_existing_tenant():
 
 def test_percentiles_use_nearest_rank():
     view = CohortView(cohort="c", ttfv_s={str(i): float(i) for i in range(1, 101)})
-    assert (view.ttfv_percentile(0.5), view.ttfv_percentile(0.95), view.ttfv_percentile(1.0)) == (50.0, 95.0, 100.0)
-    assert CohortView(cohort="empty").ttfv_percentile(0.5) is None
+    assert [projections.ttfv_quantile(view, q) for q in (0.5, 0.95, 1.0)] == [50.0, 95.0, 100.0]
+    assert projections.ttfv_quantile(CohortView(cohort="empty"), 0.5) is None

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime
 
 import pytest
-from portal_api.authorization import Subject, decide
-from portal_api.policy import PolicyBundle, PolicyEngine
+from portal_api.authorization import Subject
+from portal_api.policy import PolicyBundle, PolicyEngine, decide
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from slsa_watch.dsse import EnvelopeError, load_key, pae, parse, verify
+from slsa_watch.dsse import load_key, pae, parse, verify
+from slsa_watch.errors import EnvelopeError
 
 from tests.unit.slsa_watch.vectors import BUNDLE, CERT_ENVELOPE, VSA, VSA_KEY
 

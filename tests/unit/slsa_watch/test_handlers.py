@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
+from service_kit.testing import RecordingBatchPublisher
 from slsa_watch import handlers
 from slsa_watch.domain import policy_of
 from slsa_watch.handlers import INLINE_ENVELOPE_BYTES, Deps, verify_batch
@@ -40,10 +41,7 @@ async def test_large_envelopes_are_judged_on_a_worker_thread_and_verdicts_keep_t
         return real(submission, policy, now)
 
     monkeypatch.setattr(handlers, "decide", recording)
-    published: list = []
-
-    async def publish(verdicts) -> None:
-        published.extend(verdicts)
+    published = RecordingBatchPublisher()
 
     async def dead_letter(record, exc) -> None:
         raise AssertionError(f"nothing should be dead-lettered: {exc!r}")
@@ -51,7 +49,7 @@ async def test_large_envelopes_are_judged_on_a_worker_thread_and_verdicts_keep_t
     deps = Deps(
         policies=InMemoryPolicyBook({"acme": policy_of(acme.policy([repo], NOW))}),
         repos=None,  # type: ignore[arg-type]  # not used by verify_batch
-        publish=publish,
+        verdicts=published,
         dead_letter=dead_letter,
         metrics=SlsaMetrics(CollectorRegistry()),
         clock=lambda: NOW,
@@ -61,6 +59,6 @@ async def test_large_envelopes_are_judged_on_a_worker_thread_and_verdicts_keep_t
     assert (
         [v.data.submission_id for v in verdicts]
         == [s.data.submission_id for s in submissions]
-        == [v.data.submission_id for v in published]
+        == [v.data.submission_id for v in published.events]
     )
     assert all(v.type.endswith("verified.v1") for v in verdicts)

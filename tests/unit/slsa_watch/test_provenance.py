@@ -6,7 +6,8 @@ import json
 
 import pytest
 from slsa_watch.dsse import parse
-from slsa_watch.provenance import ProvenanceError, read, source
+from slsa_watch.errors import ProvenanceError
+from slsa_watch.provenance import read, source
 
 from tests.unit.slsa_watch.vectors import BCR, BUNDLE, CERT_ENVELOPE
 

@@ -93,13 +93,14 @@ async def test_a_saturation_signal_repeated_after_a_failure_or_a_restart_keeps_i
     jobs, snapshots = InMemoryProjectionStore(), InMemoryProjectionStore()
     sent: list = []
 
-    async def flaky(signals) -> None:
-        sent.extend(signals)
-        if len(sent) == 1:
-            raise ConnectionError("Kafka went away after the send")
+    class FlakySignals:
+        async def publish(self, signals) -> None:
+            sent.extend(signals)
+            if len(sent) == 1:
+                raise ConnectionError("Kafka went away after the send")
 
     def watch() -> RunnerWatch:
-        return RunnerWatch(POOLS, jobs, snapshots, RunnerGauges(CollectorRegistry()), flaky, lambda: NOW)
+        return RunnerWatch(POOLS, jobs, snapshots, RunnerGauges(CollectorRegistry()), FlakySignals(), lambda: NOW)
 
     first = watch()
     with pytest.raises(ConnectionError):

@@ -12,7 +12,7 @@ from opentelemetry.propagate import inject
 from opentelemetry.trace import SpanKind, TracerProvider
 from schemas.envelope import CONTENT_TYPE, CloudEvent
 
-__all__ = ["BulkPublisher", "GroupCommitPublisher", "event_headers", "publish_event"]
+__all__ = ["BrokerTopic", "BulkPublisher", "GroupCommitPublisher", "event_headers", "publish_event"]
 
 
 def event_headers(event: CloudEvent) -> dict[str, str]:
@@ -180,3 +180,15 @@ class GroupCommitPublisher:
         for partition, batch in batches.items():
             sent.append(await self.producer.send_batch(batch, self.topic, partition=partition))
         await asyncio.gather(*sent)
+
+
+class BrokerTopic:
+    """Publishes events one at a time on one topic through the service's broker (its middlewares: traces, metrics)."""
+
+    def __init__(self, broker: KafkaBroker, topic: str) -> None:
+        self.broker = broker
+        self.topic = topic
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Publish `event` and return once Kafka acknowledged it."""
+        await publish_event(self.broker, event, topic=self.topic)

@@ -1,4 +1,8 @@
-"""Composition root of the evidence service: build_app() wires settings to adapters; nothing runs at import."""
+"""Composition root of the evidence service: build_app() wires settings to adapters; nothing runs at import.
+
+Subscribers are in routes.py, what they do in handlers.py (the builder in builder.py; pure parts in
+pack.py, merkle.py, items.py, ledger.py, verify.py), the ports in ports.py, adapters in adapters/.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +12,32 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from gridfs import AsyncGridFSBucket
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
-from schemas.evidence import EvidenceFact, PackRequested
+from schemas.evidence import EvidenceFact
 from service_kit.broker import build_broker, ensure_topics
-from service_kit.decoding import decode_each, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, build_mongo
-from service_kit.publishing import publish_event
+from service_kit.publishing import BrokerTopic
 from service_kit.serving import asyncapi_app, serve
 from service_kit.tracing import build_tracer_provider
 
+from evidence import handlers
+from evidence.adapters import mongo as mongo_names
 from evidence.builder import Builder
+from evidence.errors import ConfigurationError
 from evidence.item_log import ItemLog
-from evidence.items import stored
 from evidence.ledger_store import LedgerStore
 from evidence.metrics import EvidenceMetrics
+from evidence.routes import EVIDENCE_SOURCES, evidence_routes
 from evidence.settings import EvidenceSettings
-from evidence.signing import PlatformKey
 from schemas import topics
 
 log = get_logger(__name__)
-EVIDENCE_SOURCES = (topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS, topics.TENANT_EVENTS)
-
-
-class ConfigurationError(RuntimeError):
-    """The service cannot start with these settings; the message says which one to fix."""
 
 
 @dataclass
@@ -76,25 +76,12 @@ class EvidenceService:
         )
 
 
-def platform_key(settings: EvidenceSettings) -> PlatformKey:
-    """The signing key from settings; ConfigurationError names what to fix."""
-    if settings.signing_key is None:
-        raise ConfigurationError(
-            "EVIDENCE_SIGNING_KEY is not set: the platform's Ed25519 private key (PKCS#8 PEM) signs packs and "
-            "tree heads (generate one with: openssl genpkey -algorithm ed25519)"
-        )
-    try:
-        return PlatformKey.from_pem(settings.signing_key.get_secret_value())
-    except ValueError as exc:
-        raise ConfigurationError(f"EVIDENCE_SIGNING_KEY: {exc}") from None
-
-
 def build_app(
     settings: EvidenceSettings | None = None, *, tracer_provider: TracerProvider | None = None, clock: Any = None
 ) -> EvidenceService:
     """Wire the service from settings; tests pass their own settings, tracer provider and clock."""
     settings = settings or EvidenceSettings()
-    key = platform_key(settings)
+    key = settings.platform_key()
     tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
     registry = CollectorRegistry()
     broker, dead_letters = build_broker(
@@ -103,46 +90,23 @@ def build_app(
     mongo = build_mongo(settings)
     db = mongo[settings.mongo_db]
     now = clock or (lambda: datetime.now(UTC))
-    items = ItemLog(db["evidence_items"])
+    items = ItemLog(db[mongo_names.ITEMS])
     builder = Builder(
         items=items,
-        packs=db["evidence_packs"],
+        packs=db[mongo_names.PACKS],
         bucket=AsyncGridFSBucket(db, bucket_name=settings.bucket),
-        ledger=LedgerStore(db["ledger_entries"], db["ledger_heads"], key, now),
+        ledger=LedgerStore(db[mongo_names.LEDGER_ENTRIES], db[mongo_names.LEDGER_HEADS], key, now),
         key=key,
         metrics=EvidenceMetrics(registry),
         clock=now,
     )
-    service = EvidenceService(settings, broker, mongo, builder, registry)
     outcomes = settings.topic(topics.EVIDENCE_EVENTS)
     broker.publisher(outcomes, title="evidence:evidence.events.v1", schema=EvidenceFact)
-
-    @broker.subscriber(
-        *(settings.topic(t) for t in EVIDENCE_SOURCES),
-        group_id=settings.collect_group_id,
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=1000,
-        decoder=raw_batch_decoder,
-        title="evidence-collect",
-        description="Keeps every event that is evidence, by event id, for the packs of its tenant and period.",
+    deps = handlers.Deps(
+        items=items, builder=builder, outcomes=BrokerTopic(broker, outcomes), dead_letter=dead_letters.send_record
     )
-    async def on_evidence(bodies: list[bytes], message: KafkaMessage) -> None:
-        decoded = await decode_each(bodies, message.raw_message, stored, dead_letters.send_record)
-        await items.append([item for item, _ in decoded if item is not None])
-
-    @broker.subscriber(
-        settings.topic(topics.EVIDENCE_REQUESTS),
-        group_id=settings.group_id,
-        auto_offset_reset="earliest",
-        title="evidence:evidence.requests.v1",
-        description="Builds the requested pack; announces PackBuilt or PackFailed on evidence.events.v1.",
-    )
-    async def on_pack_requested(event: PackRequested) -> None:
-        outcome = await builder.build(event)
-        await publish_event(broker, outcome, topic=outcomes)
-
-    return service
+    broker.include_router(evidence_routes(settings, deps))
+    return EvidenceService(settings, broker, mongo, builder, registry)
 
 
 def main() -> None:

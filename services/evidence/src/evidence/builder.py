@@ -22,6 +22,7 @@ from schemas.envelope import derived_id
 from schemas.evidence import PackBuilt, PackBuiltData, PackFailed, PackFailedData, PackRequested
 from schemas.tenant import PLATFORM_TENANT
 
+from evidence.errors import PackInProgressError
 from evidence.item_log import ItemLog
 from evidence.ledger_store import LedgerStore
 from evidence.metrics import EvidenceMetrics
@@ -31,10 +32,6 @@ from evidence.signing import PlatformKey
 SOURCE = "/services/evidence"
 CLAIM_TTL = timedelta(seconds=60)
 Outcome = PackBuilt | PackFailed
-
-
-class PackInProgressError(TimeoutError):
-    """Another builder holds a fresh claim on this pack; the request comes back later."""
 
 
 @dataclass

@@ -38,6 +38,7 @@ class ItemLog:
         self.next: dict[tuple[str, str], int] = {}
 
     async def exists(self, tenant: str, period: str, seq: int) -> bool:
+        """Whether the log holds an item at `seq` for the tenant's period."""
         return await self.collection.find_one({"_id": key(tenant, period, seq)}, projection={"_id": 1}) is not None
 
     async def count(self, tenant: str, period: str) -> int:

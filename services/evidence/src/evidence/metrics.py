@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections import deque
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from schemas.evidence import PackBuilt, PackFailed
+from service_kit.quantiles import nearest_rank
 
 RECENT = 1000
 
@@ -43,6 +43,5 @@ class EvidenceMetrics:
             self.histogram.observe(outcome.data.time_to_pack_s)
             self.build_seconds.observe(build_seconds)
             self.recent.append(outcome.data.time_to_pack_s)
-            ordered = sorted(self.recent)
             for q in (0.5, 0.95):
-                self.quantiles.labels(quantile=str(q)).set(ordered[max(0, math.ceil(q * len(ordered)) - 1)])
+                self.quantiles.labels(quantile=str(q)).set(nearest_rank(self.recent, q) or 0.0)

@@ -14,7 +14,7 @@ from service_kit.broker import build_broker, ensure_topics
 from service_kit.mongo import build_mongo
 from service_kit.publishing import publish_event
 
-from evidence.app import platform_key
+from evidence.adapters import mongo as mongo_names
 from evidence.ledger_store import LedgerStore, doc_id
 from evidence.pack import archive_name
 from evidence.settings import EvidenceSettings
@@ -27,7 +27,7 @@ async def export_pack(pack_id: str) -> dict[str, bytes]:
     mongo = build_mongo(settings)
     try:
         db = mongo[settings.mongo_db]
-        doc = await db["evidence_packs"].find_one({"_id": pack_id})
+        doc = await db[mongo_names.PACKS].find_one({"_id": pack_id})
         if doc is None or "ledger_index" not in doc:
             raise SystemExit(f"no built pack {pack_id}")
         stream = await AsyncGridFSBucket(db, bucket_name=settings.bucket).open_download_stream(pack_id)
@@ -40,7 +40,7 @@ async def export_pack(pack_id: str) -> dict[str, bytes]:
         f"{name}.dsse.json": json.dumps(doc["envelope"], indent=2).encode(),
         f"{name}.proof.json": json.dumps(doc["proof"], indent=2).encode(),
         f"{name}.tree-head.json": json.dumps(doc["tree_head"], indent=2).encode(),
-        "platform-key.pem": platform_key(settings).public_pem().encode(),
+        "platform-key.pem": settings.platform_key().public_pem().encode(),
     }
 
 
@@ -51,7 +51,7 @@ async def request_packs(period: str, run_id: str) -> list[str]:
     try:
         tenants = sorted(
             t
-            for t in await mongo[settings.mongo_db]["evidence_items"].distinct("tenant", {"period": period})
+            for t in await mongo[settings.mongo_db][mongo_names.ITEMS].distinct("tenant", {"period": period})
             if t != PLATFORM_TENANT
         )  # fmt: skip
     finally:
@@ -81,9 +81,14 @@ async def consistency_documents(old_size: int) -> dict[str, dict[str, Any]]:
     mongo = build_mongo(settings)
     try:
         db = mongo[settings.mongo_db]
-        store = LedgerStore(db["ledger_entries"], db["ledger_heads"], platform_key(settings), lambda: datetime.now(UTC))
+        store = LedgerStore(
+            db[mongo_names.LEDGER_ENTRIES],
+            db[mongo_names.LEDGER_HEADS],
+            settings.platform_key(),
+            lambda: datetime.now(UTC),
+        )
         new = await store.head()
-        old = await db["ledger_heads"].find_one({"_id": doc_id(old_size)})
+        old = await db[mongo_names.LEDGER_HEADS].find_one({"_id": doc_id(old_size)})
         if new is None or old is None:
             raise SystemExit(f"no signed head of size {old_size} in the ledger (or the ledger is empty)")
         old.pop("_id")

@@ -25,7 +25,7 @@ from service_kit.mongo import build_mongo
 from service_kit.publishing import publish_event
 from service_kit.tracing import build_tracer_provider
 
-from onboarding import batch
+from onboarding import batch, projections
 from onboarding.adapters import mongo as mongo_adapter
 from onboarding.domain import Rules
 from onboarding.follow import PENDING, BatchProgress, FactFollower
@@ -296,7 +296,8 @@ def status_command(
     if view is None:
         raise _fail(f"no cohort named {cohort!r} (nothing onboarded in it yet)", EXIT_FAILED)
     if as_json:
-        print(json.dumps({**view.summary, "tenants": {k: str(v) for k, v in sorted(view.states.items())}}, indent=2))
+        tenants = {k: str(v) for k, v in sorted(view.states.items())}
+        print(json.dumps({**projections.cohort_summary(view), "tenants": tenants}, indent=2))
         return
     print_cohort(view, Console())
 
@@ -315,7 +316,7 @@ async def _load_cohort(settings: OnboardingSettings, cohort: str) -> CohortView 
 
 def print_cohort(view: CohortView, console: Console) -> None:
     """Render a cohort's metrics as a table."""
-    s = view.summary
+    s = projections.cohort_summary(view)
 
     def seconds(value: object) -> str:
         return "-" if not isinstance(value, float | int) else f"{value:.3f} s"

@@ -42,7 +42,9 @@ class Attempt:
 class Sender(Protocol):
     """Posts a body with headers to a URL (the SSRF-guarded HTTP adapter, or a test double)."""
 
-    async def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt: ...
+    async def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
+        """POST `body` with `headers` to `url`; the attempt's outcome, never an exception."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def signed_ping(slug: str, msg_id: str, secret: str, *, now: datetime) -> tuple[
     return payload.encode(), headers
 
 
-async def verify_webhook(
+async def verify_webhook(  # noqa: PLR0913 - the ping, its schedule and its clock, all keyword-only
     url: str,
     *,
     slug: str,

@@ -9,9 +9,18 @@ from typing import Any, Literal
 
 from schemas.audit import AccessDecided, AccessDecidedData
 
-from portal_api.policy import PolicyEngine, Verdict
-
 SOURCE = "/services/portal-api"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's whole answer to one request: allowed, under which reading context, which fields."""
+
+    allowed: bool
+    legal_basis: str
+    purpose: str
+    shown: frozenset[str]
+    withheld: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -60,22 +69,6 @@ def policy_input(
     """
     resource = {**(attributes or {}), "tenant": tenant if owner is None else owner}
     return {"subject": subject.as_input(), "tenant": tenant, "action": action, "resource": resource}
-
-
-def decide(
-    engine: PolicyEngine,
-    subject: Subject,
-    *,
-    tenant: str,
-    action: str,
-    resource: str,
-    now: datetime,
-    owner: str | None = None,
-    attributes: Mapping[str, Any] | None = None,
-) -> Access:
-    """Decide a request with the in-process engine and build its AccessDecided fact."""
-    verdict = engine.decision(policy_input(subject, tenant=tenant, action=action, owner=owner, attributes=attributes))
-    return granted(verdict, subject, tenant=tenant, action=action, resource=resource, now=now, bundle=engine.sha256)
 
 
 def granted(

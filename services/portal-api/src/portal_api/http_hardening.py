@@ -34,6 +34,7 @@ class SecurityHeaders:
         self.headers = (*HEADERS, HSTS) if hsts else HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the headers to its answer."""
         if scope["type"] != "http" or str(scope.get("path", "")).startswith(DEV_DOCS):
             await self.app(scope, receive, send)
             return
@@ -58,6 +59,7 @@ class InternalMetrics:
         self.app, self.metrics, self.port = app, metrics, port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """/metrics on the internal port, 404 for anything else there or for /metrics elsewhere, else the app."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -15,6 +15,8 @@ from schemas.envelope import derived_id
 from schemas.policy import PolicyBundlePublished, PolicyBundlePublishedData
 from schemas.tenant import PLATFORM_TENANT
 
+from portal_api.authorization import Access, Subject, Verdict, granted, policy_input
+
 POLICY_DIR = Path(__file__).resolve().parent / "policies"  # package data: ships in the wheel
 ALLOW = "data.portal.authz.allow"
 DECISION = "data.portal.decision.result"
@@ -22,17 +24,6 @@ DECISION = "data.portal.decision.result"
 
 class PolicyError(RuntimeError):
     """The policy could not be evaluated; the message carries the engine's own words."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The policy's whole answer to one request: allowed, under which reading context, which fields."""
-
-    allowed: bool
-    legal_basis: str
-    purpose: str
-    shown: frozenset[str]
-    withheld: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -151,3 +142,19 @@ class PolicyEngine:
             shown=frozenset(answer.get("shown") or ()),
             withheld=frozenset(answer.get("withheld") or ()),
         )
+
+
+def decide(
+    engine: PolicyEngine,
+    subject: Subject,
+    *,
+    tenant: str,
+    action: str,
+    resource: str,
+    now: datetime,
+    owner: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> Access:
+    """Decide a request with the in-process engine and build its AccessDecided fact."""
+    verdict = engine.decision(policy_input(subject, tenant=tenant, action=action, owner=owner, attributes=attributes))
+    return granted(verdict, subject, tenant=tenant, action=action, resource=resource, now=now, bundle=engine.sha256)

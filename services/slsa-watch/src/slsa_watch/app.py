@@ -1,28 +1,26 @@
-"""Composition root of SLSA watch: build_app() wires settings to adapters; nothing runs at import."""
+"""Composition root of SLSA watch: build_app() wires settings to adapters; nothing runs at import.
+
+Subscribers are in routes.py, what they do in handlers.py (pure rules in domain.py, verdict.py, dsse.py,
+provenance.py; folds in projections.py), the ports handlers take in ports.py, adapters in adapters/.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
-from pydantic import TypeAdapter
 from pymongo import AsyncMongoClient
-from schemas.envelope import CloudEvent
-from schemas.policy import PolicyFact, TrustPolicyUpdated
-from schemas.provenance import VERDICT, ProvenanceVerdict
-from schemas.read_models import SlsaAdoption, SlsaRepoStatus
-from schemas.runner import RunnerEvent, RunnerQueueRecovered, RunnerQueueSaturated
+from schemas.provenance import ProvenanceVerdict
+from schemas.read_models import SlsaRepoStatus
 from service_kit.broker import build_broker, ensure_topics
-from service_kit.decoding import decode_each, raw_batch_decoder
 from service_kit.health import health_routes
 from service_kit.logging import configure_logging, get_logger
 from service_kit.mongo import Doc, ProjectionStore, build_mongo
@@ -32,14 +30,16 @@ from service_kit.tracing import build_tracer_provider
 
 from schemas import topics
 from slsa_watch import handlers
+from slsa_watch.adapters.kafka import TopicPublisher
+from slsa_watch.adapters.mongo import POLICIES, REPOS, RUNNER_JOBS, RUNNER_POOLS
 from slsa_watch.metrics import SlsaMetrics
 from slsa_watch.policies import PolicyBook, StoredPolicy
+from slsa_watch.routes import projection_routes, verifier_routes
 from slsa_watch.runner_watch import RunnerGauges, RunnerWatch
 from slsa_watch.runners import JobRecord, Pools, PoolSnapshot
 from slsa_watch.settings import SlsaWatchSettings
 
 log = get_logger(__name__)
-RUNNER_EVENT: TypeAdapter[RunnerEvent] = TypeAdapter(RunnerEvent)
 
 
 @dataclass
@@ -97,11 +97,6 @@ class SlsaWatch:
             except Exception as exc:
                 log.warning("runner pools not refreshed", error=f"{type(exc).__name__}: {exc}")
 
-    async def adoption(self) -> SlsaAdoption:
-        """Organisation-wide adoption, from the SLSA map."""
-        rows = await self.deps.repos.find({})
-        return SlsaAdoption.of(rows, self.settings.target_l3_repos)
-
     def asgi(self) -> AsgiFastStream:
         """The process's ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
         return AsgiFastStream(
@@ -133,108 +128,29 @@ def build_app(
     verdicts_topic = settings.topic(topics.PROVENANCE_EVENTS)
 
     publisher = BulkPublisher(settings.kafka_bootstrap, f"{settings.service_name}-verdicts")
-
-    async def publish(verdicts: Sequence[ProvenanceVerdict]) -> None:
-        await publisher.publish(verdicts, topic=verdicts_topic)
-
-    metrics = SlsaMetrics(registry)
     deps = handlers.Deps(
-        policies=PolicyBook(ProjectionStore(db["slsa_policies"], StoredPolicy), settings.policy_cache_s),
-        repos=ProjectionStore(db["slsa_repos"], SlsaRepoStatus),
-        publish=publish,
+        policies=PolicyBook(ProjectionStore(db[POLICIES], StoredPolicy), settings.policy_cache_s),
+        repos=ProjectionStore(db[REPOS], SlsaRepoStatus),
+        verdicts=TopicPublisher(publisher, verdicts_topic),
         dead_letter=dead_letters.send_record,
-        metrics=metrics,
+        metrics=SlsaMetrics(registry),
         clock=clock or (lambda: datetime.now(UTC)),
     )
-    runners_topic = settings.topic(topics.RUNNER_EVENTS)
-
-    async def signal(events: Sequence[CloudEvent]) -> None:
-        await publisher.publish(events, topic=runners_topic)
-
     runners = RunnerWatch(
         Pools(settings.runner_pools, settings.runner_wait_bound_s, timedelta(seconds=settings.runner_window_s)),
-        ProjectionStore(db["runner_jobs"], JobRecord),
-        ProjectionStore(db["runner_pools"], PoolSnapshot),
+        ProjectionStore(db[RUNNER_JOBS], JobRecord),
+        ProjectionStore(db[RUNNER_POOLS], PoolSnapshot),
         RunnerGauges(registry),
-        signal,
+        TopicPublisher(publisher, settings.topic(topics.RUNNER_EVENTS)),
         deps.clock,
     )
-    service = SlsaWatch(settings, broker, mongo, deps, registry, publisher, runners)
-
     # Declared for the AsyncAPI document; verdicts go out a batch at a time through the BulkPublisher.
     broker.publisher(verdicts_topic, title="slsa-watch:provenance.events.v1", schema=ProvenanceVerdict)
-
     if settings.role != "projector":
-        add_verifier(service)
+        broker.include_router(verifier_routes(settings, deps))
     if settings.role != "verifier":
-        add_projections(service)
-    return service
-
-
-def add_verifier(service: SlsaWatch) -> None:
-    """The verifier: submissions and trust policies in, verdicts out (any number of replicas)."""
-    settings, broker, deps = service.settings, service.broker, service.deps
-
-    @broker.subscriber(
-        settings.topic(topics.PROVENANCE_SUBMITTED),
-        group_id=settings.group_id,
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=settings.batch_max_records,
-        decoder=raw_batch_decoder,
-        title="slsa-watch:provenance.submitted.v1",
-        description="Verifies each submission against its tenant's trust policy; one verdict per submission.",
-    )
-    async def on_submissions(bodies: list[bytes], message: KafkaMessage) -> None:
-        await handlers.verify_batch(bodies, message.raw_message, deps)
-
-    @broker.subscriber(
-        settings.topic(topics.POLICY_EVENTS),
-        group_id=settings.policy_group_id,
-        auto_offset_reset="earliest",
-        title="slsa-watch-policies:policy.events.v1",
-        description="Keeps each tenant's trust policy in force (the newest update wins).",
-    )
-    async def on_policy(event: PolicyFact) -> None:
-        if isinstance(event, TrustPolicyUpdated):
-            await deps.policies.record(event)
-
-
-def add_projections(service: SlsaWatch) -> None:
-    """The projector: the SLSA map and the runner pools' figures (exactly one replica)."""
-    settings, broker, deps, runners = service.settings, service.broker, service.deps, service.runners
-
-    @broker.subscriber(
-        settings.topic(topics.PROVENANCE_EVENTS),
-        group_id=settings.map_group_id,
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=1000,
-        decoder=raw_batch_decoder,
-        title="slsa-watch-map:provenance.events.v1",
-        description="Folds verdicts into the SLSA map (tenant, repository) and the organisation's adoption.",
-    )
-    async def on_verdicts(bodies: list[bytes], message: KafkaMessage) -> None:
-        verdicts = [
-            v for v, _ in await decode_each(bodies, message.raw_message, VERDICT.validate_json, deps.dead_letter)
-        ]
-        if await handlers.fold_verdicts(verdicts, deps):
-            deps.metrics.adoption(await service.adoption())
-
-    @broker.subscriber(
-        settings.topic(topics.RUNNER_EVENTS),
-        group_id=settings.runner_group_id,
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=1000,
-        decoder=raw_batch_decoder,
-        title="slsa-watch-runners:runner.events.v1",
-        description="Folds hermetic job events into queue depth, waits and utilisation per pool; signals saturation.",
-    )
-    async def on_runner_events(bodies: list[bytes], message: KafkaMessage) -> None:
-        events = await decode_each(bodies, message.raw_message, RUNNER_EVENT.validate_json, deps.dead_letter)
-        # our own saturation signals share the topic
-        await runners.apply([e for e, _ in events if not isinstance(e, RunnerQueueSaturated | RunnerQueueRecovered)])
+        broker.include_router(projection_routes(settings, deps, runners))
+    return SlsaWatch(settings, broker, mongo, deps, registry, publisher, runners)
 
 
 def main() -> None:

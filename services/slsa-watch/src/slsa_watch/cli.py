@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from schemas.read_models import SlsaAdoption, SlsaRepoStatus
+from schemas.read_models import SlsaRepoStatus
 from service_kit.mongo import ProjectionStore, build_mongo
 
+from slsa_watch import projections
+from slsa_watch.adapters.mongo import REPOS
 from slsa_watch.capacity import Load, pool_size
 from slsa_watch.plan import PlanInputs, render
 from slsa_watch.settings import SlsaWatchSettings
@@ -43,7 +45,7 @@ async def map_rows(settings: SlsaWatchSettings) -> list[SlsaRepoStatus]:
     """Every tenant's SLSA map rows."""
     mongo = build_mongo(settings)
     try:
-        return await ProjectionStore(mongo[settings.mongo_db]["slsa_repos"], SlsaRepoStatus).find({})
+        return await ProjectionStore(mongo[settings.mongo_db][REPOS], SlsaRepoStatus).find({})
     finally:
         await mongo.close()
 
@@ -55,7 +57,7 @@ def adoption(
     """Print the SLSA map of every tenant and the organisation's adoption (repositories at Build L3)."""
     settings = SlsaWatchSettings()
     rows = sorted(asyncio.run(map_rows(settings)), key=lambda r: (r.tenant, r.repo))
-    summary = SlsaAdoption.of(rows, settings.target_l3_repos)
+    summary = projections.adoption(rows, settings.target_l3_repos)
     if as_json:
         print(json.dumps({"adoption": summary.model_dump(), "repos": [r.model_dump(mode="json") for r in rows]}))
         raise typer.Exit(0 if summary.met else 1)

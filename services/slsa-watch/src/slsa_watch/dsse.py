@@ -21,15 +21,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_der_x509_certificate, load_pem_x509_certificate
 
+from slsa_watch.errors import EnvelopeError
+
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 MAX_SIGNATURES = 16
 MAX_ATTEMPTS = 4
 """Signature x key verifications tried per envelope at most: a hostile envelope (many signatures,
 a tenant with many keys, a maximal payload) costs a few verifications, never their product."""
-
-
-class EnvelopeError(ValueError):
-    """The input is not a DSSE envelope (or a Sigstore bundle holding one); the message says why."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What the service does with each consumed batch; the composition root (app.py) wires the I/O in.
+"""What the service does with each consumed batch or event; routes.py calls these, app.py wires the I/O in.
 
 Verification is CPU-bound and quick (a signature check and a JSON read per submission), so a fetched
 batch is verified in turn and its verdicts published together; a record that does not decode goes to
@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from schemas.policy import PolicyFact, TrustPolicyUpdated
 from schemas.provenance import ProvenanceSubmitted, ProvenanceVerdict
 from schemas.read_models import SlsaRepoStatus
 from service_kit.decoding import decode_each
 from service_kit.logging import get_logger
-from service_kit.mongo import ProjectionStore
 
+from slsa_watch import projections
 from slsa_watch.domain import decide
 from slsa_watch.metrics import SlsaMetrics
 from slsa_watch.policies import PolicyBook
+from slsa_watch.ports import Clock, DeadLetter, FoldedViews, VerdictPublisher
 from slsa_watch.verdict import TrustPolicy
 
 log = get_logger(__name__)
@@ -31,14 +33,14 @@ log = get_logger(__name__)
 
 @dataclass
 class Deps:
-    """The I/O a batch handler needs."""
+    """What the handlers need, built once in app.py (tests pass fakes)."""
 
     policies: PolicyBook
-    repos: ProjectionStore[SlsaRepoStatus]
-    publish: Callable[[Sequence[ProvenanceVerdict]], Awaitable[None]]
-    dead_letter: Callable[[Any, BaseException], Awaitable[None]]
+    repos: FoldedViews[SlsaRepoStatus]
+    verdicts: VerdictPublisher
+    dead_letter: DeadLetter
     metrics: SlsaMetrics
-    clock: Callable[[], datetime]
+    clock: Clock
 
 
 INLINE_ENVELOPE_BYTES = 64 * 1024
@@ -87,10 +89,19 @@ async def verify_batch(bodies: Sequence[bytes], records: Sequence[Any], deps: De
             continue
         deps.metrics.observe(outcome, seconds)
         verdicts.append(outcome)
-    await deps.publish(verdicts)
+    await deps.verdicts.publish(verdicts)
     return verdicts
 
 
-async def fold_verdicts(verdicts: Sequence[ProvenanceVerdict], deps: Deps) -> int:
-    """Fold verdicts into the SLSA map; returns how many rows changed."""
-    return await deps.repos.fold(verdicts, SlsaRepoStatus.key_of, SlsaRepoStatus.folded)
+async def on_verdicts(verdicts: Sequence[ProvenanceVerdict], deps: Deps, target_l3: int) -> int:
+    """Fold verdicts into the SLSA map and, when a row changed, show the organisation's adoption; rows changed."""
+    changed = await deps.repos.fold(verdicts, projections.row_key, projections.repo_status)
+    if changed:
+        deps.metrics.adoption(projections.adoption(await deps.repos.find({}), target_l3))
+    return changed
+
+
+async def on_policy(event: PolicyFact, deps: Deps) -> None:
+    """Keep the tenant's trust policy in force (the newest update wins)."""
+    if isinstance(event, TrustPolicyUpdated):
+        await deps.policies.record(event)

@@ -60,6 +60,7 @@ def peak_effect(at_peak: QueueFigures, peak: Load, runners: int) -> str:
 
 
 def row(f: QueueFigures, mark: str = "") -> str:
+    """One Markdown table row of a pool size's figures."""
     return (
         f"| {f.runners}{mark} | {f.utilisation:.0%} | {f.p_wait:.1%} | {minutes(f.mean_wait)} | {minutes(f.p95_wait)} |"
     )

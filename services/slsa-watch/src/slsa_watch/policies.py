@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 from schemas.envelope import Contract, UtcDatetime
 from schemas.policy import TrustPolicyUpdated
-from service_kit.mongo import ProjectionStore
+from service_kit.caching import TtlCache
+from service_kit.folds import newest_wins
 
 from slsa_watch.domain import policy_of
+from slsa_watch.ports import WritableViews
 from slsa_watch.verdict import TrustPolicy
 
 
@@ -27,39 +29,34 @@ class StoredPolicy(Contract):
 
 
 class PolicyBook:
-    """Trust policies by tenant: recorded from events, read (cached) by the verifier."""
+    """Trust policies by tenant: recorded from events (the newest wins), read by the verifier through a short cache."""
 
     def __init__(
-        self, store: ProjectionStore[StoredPolicy], ttl_s: float, clock: Callable[[], float] = time.monotonic
+        self, store: WritableViews[StoredPolicy], ttl_s: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.store, self.ttl_s, self.clock = store, ttl_s, clock
-        self.cache: dict[str, tuple[float, TrustPolicy]] = {}
+        self.store = store
+        # "no policy" is asked again each time: another replica may record one at any moment
+        self.cache: TtlCache[str, TrustPolicy | None] = TtlCache(self.load, ttl_s, clock=clock, keep_absent=False)
 
     async def record(self, event: TrustPolicyUpdated) -> bool:
         """Keep `event` if it is the tenant's newest policy; False when an equal or newer one is kept."""
         tenant = event.tenantid
-        entry = StoredPolicy(tenant=tenant, updated_at=event.data.updated_at, event=event)
-        current = await self.store.get(tenant)
-        if current is None:
-            kept = await self.store.insert_once(tenant, entry)
-            if not kept:  # a concurrent first write: compare against it
-                return await self.record(event)
-        elif event.data.updated_at > current.updated_at:
-            await self.store.put(tenant, entry)
-        else:
+        entry = newest_wins(
+            await self.store.get(tenant),
+            StoredPolicy(tenant=tenant, updated_at=event.data.updated_at, event=event),
+            lambda stored: stored.updated_at,
+        )
+        if entry is None:
             return False
-        self.cache.pop(tenant, None)
+        await self.store.save(tenant, entry)  # one writer per tenant: the consumer of its partition
+        self.cache.forget(tenant)
         return True
+
+    async def load(self, tenant: str) -> TrustPolicy | None:
+        """The tenant's stored policy, parsed; None when it registered none."""
+        stored = await self.store.get(tenant)
+        return None if stored is None else policy_of(stored.event)
 
     async def policy(self, tenant: str) -> TrustPolicy | None:
         """The tenant's policy in force, or None when it registered none."""
-        now = self.clock()
-        hit = self.cache.get(tenant)
-        if hit is not None and now - hit[0] < self.ttl_s:
-            return hit[1]
-        stored = await self.store.get(tenant)
-        if stored is None:
-            return None
-        policy = policy_of(stored.event)
-        self.cache[tenant] = (now, policy)
-        return policy
+        return await self.cache.get(tenant)

@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slsa_watch.dsse import json_object
+from slsa_watch.errors import ProvenanceError
 
 STATEMENTS = ("https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1")
 PROVENANCE_V02 = "https://slsa.dev/provenance/v0.2"
 PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 MAX_SUBJECTS = 10_000
 GIT_URI = re.compile(r"^(?:git\+)?(?:https?://)?(?P<repo>[^@]+?)(?:\.git)?(?:@(?P<ref>.+))?$")
-
-
-class ProvenanceError(ValueError):
-    """The payload is not provenance we can read; the message names the field and the reason."""
 
 
 @dataclass(frozen=True)

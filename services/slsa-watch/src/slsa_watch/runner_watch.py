@@ -10,15 +10,15 @@ neither repeats nor loses an alert.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Gauge
 from schemas.envelope import derived_id
 from schemas.runner import PoolSignalData, RunnerQueueRecovered, RunnerQueueSaturated
 from schemas.tenant import PLATFORM_TENANT
-from service_kit.mongo import ProjectionStore
 
+from slsa_watch.ports import Clock, SignalPublisher, WritableViews
 from slsa_watch.runners import JobEvent, JobRecord, Pools, PoolSnapshot, current, snapshot
 
 SOURCE = "/services/slsa-watch"
@@ -54,14 +54,14 @@ class RunnerWatch:
     def __init__(
         self,
         pools: Pools,
-        jobs: ProjectionStore[JobRecord],
-        snapshots: ProjectionStore[PoolSnapshot],
+        jobs: WritableViews[JobRecord],
+        snapshots: WritableViews[PoolSnapshot],
         gauges: RunnerGauges,
-        signal: Callable[[Sequence[Signal]], Awaitable[None]],
-        clock: Callable[[], datetime],
+        signals: SignalPublisher,
+        clock: Clock,
     ) -> None:
         self.pools, self.jobs, self.snapshots = pools, jobs, snapshots
-        self.gauges, self.signal, self.clock = gauges, signal, clock
+        self.gauges, self.signals, self.clock = gauges, signals, clock
         self.live: dict[str, JobRecord] = {}
         self.saturated: dict[str, bool] = {}  # each pool's state as last stored (and signalled)
         self.stored_at: dict[str, datetime] = {}  # when each pool's stored snapshot was taken
@@ -113,7 +113,7 @@ class RunnerWatch:
         taken = [snapshot(pool, self.live.values(), self.pools, now) for pool in names]
         signals = [self.signal_of(s) for s in taken if s.saturated != self.saturated.get(s.pool, False)]
         if signals:  # announced before the new state is stored: a failure here repeats the signal, never loses it
-            await self.signal(signals)
+            await self.signals.publish(signals)
         for snap in taken:
             await self.snapshots.save(snap.pool, snap)
             self.saturated[snap.pool] = snap.saturated

@@ -8,7 +8,6 @@ waiting, so a pool whose runners stopped picking work up shows it at once instea
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import datetime, timedelta
 from pydantic import Field
 from schemas.envelope import Contract, UtcDatetime
 from schemas.runner import HermeticJobFinished, HermeticJobQueued, HermeticJobStarted, Outcome
+from service_kit.quantiles import nearest_rank
 
 
 class JobRecord(Contract):
@@ -91,11 +91,8 @@ class Pools:
 
 
 def quantile(values: list[float], q: float) -> float:
-    """The q-quantile by the nearest-rank method (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+    """The q-quantile by the nearest-rank method (0 for no values: an empty pool waits for nothing)."""
+    return nearest_rank(values, q) or 0.0
 
 
 def snapshot(pool: str, jobs: Iterable[JobRecord], pools: Pools, now: datetime) -> PoolSnapshot:

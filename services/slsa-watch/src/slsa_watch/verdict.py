@@ -15,8 +15,9 @@ from functools import cached_property
 
 from schemas.provenance import MAX_ENVELOPE_BYTES
 
-from slsa_watch.dsse import EnvelopeError, TrustedKey, parse, verify
-from slsa_watch.provenance import Provenance, ProvenanceError, read, source
+from slsa_watch.dsse import TrustedKey, parse, verify
+from slsa_watch.errors import EnvelopeError, ProvenanceError
+from slsa_watch.provenance import Provenance, read, source
 
 IN_TOTO = "application/vnd.in-toto+json"
 

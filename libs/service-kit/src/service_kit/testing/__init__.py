@@ -5,7 +5,12 @@ ports the adapters implement.
 """
 
 from service_kit.testing.clock import FakeClock
-from service_kit.testing.publishers import RecordingPublisher
+from service_kit.testing.publishers import RecordingBatchPublisher, RecordingPublisher
 from service_kit.testing.stores import InMemoryProjectionStore
 
-__all__ = ["FakeClock", "InMemoryProjectionStore", "RecordingPublisher"]
+__all__ = [
+    "FakeClock",
+    "InMemoryProjectionStore",
+    "RecordingBatchPublisher",
+    "RecordingPublisher",
+]

@@ -15,6 +15,7 @@ class FakeClock:
         self.elapsed_s = 0.0
 
     def __call__(self) -> datetime:
+        """The time now on this clock."""
         return self.now
 
     def monotonic(self) -> float:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from schemas.envelope import CloudEvent
 
-__all__ = ["RecordingPublisher"]
+__all__ = ["RecordingBatchPublisher", "RecordingPublisher"]
 
 
 class RecordingPublisher:
@@ -15,6 +17,7 @@ class RecordingPublisher:
         self.failing: BaseException | None = None
 
     async def publish(self, event: CloudEvent, topic: str = "") -> None:
+        """Record `event` under `topic` (or raise `failing`)."""
         if self.failing is not None:
             raise self.failing
         self.published.append((topic, event))
@@ -28,3 +31,22 @@ class RecordingPublisher:
     def types(self) -> list[str]:
         """The events' types, in order."""
         return [event.type for event in self.events]
+
+
+class RecordingBatchPublisher:
+    """Records each batch a bulk publisher is given; with `failing` set, raises it instead."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[CloudEvent]] = []
+        self.failing: BaseException | None = None
+
+    async def publish(self, events: Sequence[CloudEvent]) -> None:
+        """Record the batch (or raise `failing`)."""
+        if self.failing is not None:
+            raise self.failing
+        self.batches.append(list(events))
+
+    @property
+    def events(self) -> list[CloudEvent]:
+        """Every event of every batch, in order."""
+        return [event for batch in self.batches for event in batch]

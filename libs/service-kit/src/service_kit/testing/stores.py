@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 __all__ = ["InMemoryProjectionStore"]
 
 V = TypeVar("V")
+E = TypeVar("E")
 
 
 class InMemoryProjectionStore(Generic[V]):
@@ -20,23 +22,42 @@ class InMemoryProjectionStore(Generic[V]):
         self.reads: list[str] = []
 
     async def get(self, key: str) -> V | None:
+        """The view under `key`, noting the read."""
         self.reads.append(key)
         return self.docs.get(key)
 
     async def find(self, _query: dict[str, Any], **_: Any) -> list[V]:
+        """Every view (the query is not interpreted)."""
         return list(self.docs.values())
 
     async def insert_once(self, key: str, view: V) -> bool:
+        """Insert unless the key is taken."""
         if key in self.docs:
             return False
         self.docs[key] = view
         return True
 
     async def insert_many_once(self, items: list[tuple[str, V]]) -> int:
+        """Insert each unless its key is taken; how many were new."""
         return sum([await self.insert_once(key, view) for key, view in items])
 
     async def put(self, key: str, view: V) -> None:
+        """Overwrite the view under `key`."""
         self.docs[key] = view
 
     async def save(self, key: str, view: V) -> None:
+        """Store the view under `key`."""
         self.docs[key] = view
+
+    async def fold(
+        self, events: Iterable[E], key: Callable[[E], str], folded: Callable[[V | None, E], V | None]
+    ) -> int:
+        """Apply each event to the view it names, as ProjectionStore.fold does; how many views changed."""
+        changed: set[str] = set()
+        for event in events:
+            k = key(event)
+            view = folded(self.docs.get(k), event)
+            if view is not None:
+                self.docs[k] = view
+                changed.add(k)
+        return len(changed)

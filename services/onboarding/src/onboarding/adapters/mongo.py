@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from schemas.read_models import CohortMember, CohortView, TenantState
 from service_kit.mongo import Doc, ProjectionStore
 
+from onboarding import projections
 from onboarding.domain import TenantRecord
 
 TENANTS = "onboarding_tenants"
@@ -32,7 +33,7 @@ async def load_cohorts(client: AsyncMongoClient[Doc], db: str, names: list[str])
     """The views of the named cohorts that have members."""
     members = await member_store(client, db).find({"cohort": {"$in": names}})
     present = {m.cohort for m in members}
-    return {name: CohortView.of(name, members) for name in names if name in present}
+    return {name: projections.cohort_view(name, members) for name in names if name in present}
 
 
 async def ensure_indexes(client: AsyncMongoClient[Doc], db: str) -> None:

@@ -1,0 +1,1 @@
+"""The evidence service's adapters: one module per technology, mapping only."""

@@ -1,0 +1,1 @@
+"""slsa-watch's adapters: one module per technology, mapping only."""
