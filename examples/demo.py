@@ -25,13 +25,13 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from onboarding.adapters.secrets import SecretBox
-from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from portal_api.members import load_members
 from pydantic import SecretStr
 from pymongo import MongoClient
-from service_kit.launcher import ServiceNotReadyError, ServiceProcess
-from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer, digest_of
+from service_kit.testing.launcher import ServiceNotReadyError, ServiceProcess
+from service_kit.testing.provenance import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer, digest_of
+from service_kit.testing.webhooks import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMINS = {"acme-robotics": "ana@acme-robotics", "bluefin-labs": "bo@bluefin-labs", "cobalt-sys": "kai@cobalt-sys"}

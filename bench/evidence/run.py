@@ -37,7 +37,7 @@ from pydantic import SecretStr
 from pymongo import AsyncMongoClient, MongoClient
 from schemas.envelope import CONTENT_TYPE
 from schemas.evidence import PackRequested, PackRequestedData
-from service_kit.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.launcher import ServiceProcess, env_for, free_port
 
 from schemas import topics
 

@@ -26,14 +26,14 @@ from cryptography.fernet import Fernet
 from onboarding import batch, projections
 from onboarding.cli import publish_requests
 from onboarding.follow import BatchProgress, FactFollower
-from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
 from pymongo import MongoClient
 from schemas.read_models import CohortMember, CohortView, TenantState
 from service_kit.broker import ensure_topics
-from service_kit.launcher import ServiceProcess, env_for
+from service_kit.testing.launcher import ServiceProcess, env_for
+from service_kit.testing.webhooks import WebhookReceiver
 
 from schemas import topics
 

@@ -94,27 +94,40 @@ async def closed_loop(url: str, headers: dict[str, str], seconds: float, concurr
     return sample, elapsed
 
 
-async def open_loop(url: str, headers: dict[str, str], rate: float, seconds: float) -> tuple[Sample, float]:
+async def open_loop(
+    url: str, headers: dict[str, str], rate: float, seconds: float, idle: list[Connection] | None = None
+) -> tuple[Sample, float]:
     """Requests on a fixed schedule of `rate` per second; latency counts from each scheduled time.
 
     A free connection takes each request; more are opened when all are busy (as browsers and
-    proxies do), so a slow answer delays no later request: no coordinated omission.
+    proxies do), so a slow answer delays no later request: no coordinated omission. A dispatcher
+    starts each request at its time (thousands of sleeping tasks made up front would delay the first
+    ones by the time it takes to create them). `idle` keeps the connections between runs (a warm-up
+    and the measurement); without it they are closed at the end.
     """
     sample = Sample()
-    idle: list[Connection] = []
+    pool = idle if idle is not None else []
     total = int(rate * seconds)
-    start = time.perf_counter() + 0.1
+    running: set[asyncio.Task[None]] = set()
 
-    async def one(i: int) -> None:
-        due = start + i / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        conn = idle.pop() if idle else await Connection.open(url, headers)
+    async def one(due: float) -> None:
+        conn = pool.pop() if pool else await Connection.open(url, headers)
         status = await conn.get()
         sample.add(time.perf_counter() - due, status)
-        idle.append(conn)
+        pool.append(conn)
 
-    await asyncio.gather(*(one(i) for i in range(total)))
+    start = time.perf_counter()
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(due))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    await asyncio.gather(*running)
     elapsed = time.perf_counter() - start
-    for conn in idle:
-        await conn.close()
+    if idle is None:
+        for conn in pool:
+            await conn.close()
     return sample, elapsed

@@ -33,9 +33,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pymongo import MongoClient
 from schemas.envelope import CONTENT_TYPE, CloudEvent
 from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
-from service_kit.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.provenance import HOSTED_BUILDER, Signer
 from slsa_watch.dsse import MAX_SIGNATURES, EnvelopeError, load_key, parse, verify
-from slsa_watch.samples import HOSTED_BUILDER, Signer
 from slsa_watch.settings import SlsaWatchSettings
 from slsa_watch.verdict import IN_TOTO, BuilderRule, TrustPolicy, judge
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from portal_api.settings import PortalSettings
 from pymongo import MongoClient
-from service_kit.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.launcher import ServiceProcess, env_for, free_port
 
 from tests.integration.conftest import KAFKA, MONGO
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from onboarding.settings import OnboardingSettings
-from service_kit.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.launcher import ServiceProcess, env_for, free_port
 
 from tests.integration.conftest import (  # noqa: F401 - shared fixtures
     issuer,

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from evidence.settings import EvidenceSettings
 from pydantic import SecretStr
-from service_kit.launcher import ServiceProcess, env_for, free_port
-from slsa_watch.samples import Signer
+from service_kit.testing.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.provenance import Signer
 
 from tests.integration.support import wait_for
 

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import httpx
-from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
+from service_kit.testing.webhooks import WebhookReceiver
 
 from tests.e2e.conftest import run_cli
 

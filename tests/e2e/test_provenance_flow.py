@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from pymongo import MongoClient
-from service_kit.launcher import ServiceProcess, env_for, free_port
-from slsa_watch.samples import HOSTED_BUILDER, Signer, digest_of
+from service_kit.testing.launcher import ServiceProcess, env_for, free_port
+from service_kit.testing.provenance import HOSTED_BUILDER, Signer, digest_of
 from slsa_watch.settings import SlsaWatchSettings
 
 from tests.integration.support import wait_for

@@ -12,12 +12,12 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from onboarding.adapters.secrets import SecretBox
 from onboarding.app import Onboarding, build_app
-from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from portal_api.app import build_app as build_portal
 from portal_api.settings import PortalSettings
 from pydantic import SecretStr
 from pymongo import MongoClient
+from service_kit.testing.webhooks import WebhookReceiver
 
 from schemas import topics
 from tests.integration.portal_support import AUDIENCE, ISSUER, TENANTS, Issuer

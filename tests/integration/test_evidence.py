@@ -22,9 +22,9 @@ from pydantic import SecretStr
 from pymongo import MongoClient
 from schemas.evidence import PackRequested, PackRequestedData
 from schemas.tenant import TenantOnboarded, TenantOnboardedData
-from service_kit.launcher import env_for
+from service_kit.testing.launcher import env_for
+from service_kit.testing.provenance import Signer
 from slsa_watch.domain import decide, policy_of
-from slsa_watch.samples import Signer
 
 from schemas import topics
 from tests.integration.conftest import KAFKA, MONGO

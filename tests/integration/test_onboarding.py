@@ -7,9 +7,9 @@ from collections import Counter
 
 from onboarding import projections
 from onboarding.app import Onboarding
-from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from pymongo import MongoClient
+from service_kit.testing.webhooks import WebhookReceiver
 
 from schemas import topics
 from tests.integration.support import cohort, eventually, read_topic, request, tenant

@@ -21,9 +21,9 @@ from schemas.runner import (
     HermeticJobStarted,
     HermeticJobStartedData,
 )
+from service_kit.testing.provenance import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer
 from slsa_watch import projections
 from slsa_watch.app import SlsaWatch, build_app
-from slsa_watch.samples import HOSTED_BUILDER, UNTRUSTED_BUILDER, Signer
 from slsa_watch.settings import SlsaWatchSettings
 
 from schemas import topics

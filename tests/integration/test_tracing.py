@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from onboarding.app import build_app
 from onboarding.cli import publish_requests
-from onboarding.receiver import WebhookReceiver
 from onboarding.settings import OnboardingSettings
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo import MongoClient
+from service_kit.testing.webhooks import WebhookReceiver
 
 from schemas import topics
 from tests.integration.support import eventually, request, tenant

@@ -136,3 +136,9 @@ ProvenanceVerdict = Annotated[ProvenanceVerified | ProvenanceRejected, Field(dis
 
 VERDICT: TypeAdapter[ProvenanceVerdict] = TypeAdapter(ProvenanceVerdict)
 """Reads either verdict from JSON: `VERDICT.validate_json(body)`."""
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """The DSSE v1 pre-authentication encoding of an envelope: what its signatures sign."""
+    kind = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)

@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from onboarding.batch import RosterError, check, parse_roster, to_request
+from onboarding.batch import check, parse_roster, to_request
 from onboarding.domain import Rules
+from onboarding.errors import RosterError
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -1,5 +1,6 @@
 import pytest
-from onboarding.ssrf import UnsafeUrlError, UrlPolicy, choose_address, parse_webhook_url
+from onboarding.errors import UnsafeUrlError
+from onboarding.ssrf import UrlPolicy, choose_address, parse_webhook_url
 
 STRICT = UrlPolicy()
 DEV = UrlPolicy(allow_hosts=frozenset({"localhost"}))

@@ -22,7 +22,10 @@ def normalised(name: str) -> str:
 
 def declared(member: Path) -> set[str]:
     project = tomllib.loads((member / "pyproject.toml").read_text())["project"]
-    return {normalised(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0]) for d in project.get("dependencies", [])}
+    extras = [d for group in project.get("optional-dependencies", {}).values() for d in group]
+    return {
+        normalised(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0]) for d in [*project.get("dependencies", []), *extras]
+    }
 
 
 def workspace_modules() -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from onboarding.settings import OnboardingSettings
-from service_kit.launcher import env_for
+from service_kit.testing.launcher import env_for
 from slsa_watch.settings import SlsaWatchSettings
 
 

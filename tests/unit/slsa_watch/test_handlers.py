@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
 from service_kit.testing import RecordingBatchPublisher
+from service_kit.testing.provenance import Signer
 from slsa_watch import handlers
 from slsa_watch.domain import policy_of
 from slsa_watch.handlers import INLINE_ENVELOPE_BYTES, Deps, verify_batch
 from slsa_watch.metrics import SlsaMetrics
-from slsa_watch.samples import Signer
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 

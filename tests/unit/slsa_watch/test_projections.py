@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from schemas.read_models import SlsaRepoStatus
+from service_kit.testing.provenance import Signer
 from slsa_watch import projections
 from slsa_watch.domain import decide, policy_of
-from slsa_watch.samples import Signer
 
 from tests.unit.schemas.test_repositories import SPELLINGS
 

@@ -1,1 +1,27 @@
-"""What every Trust Portal service needs once: settings, logs, traces, broker, Mongo, idempotency."""
+"""What every Trust Portal service needs once; each module declares its public names in `__all__`.
+
+Run and wire: settings, logging, tracing, serving, health, periodic. Kafka: broker, dead_letters,
+decoding, publishing. Stores: mongo, ports, caching. Pure helpers: folds, quantiles.
+Tests only: testing (in-memory stores, recording publishers, a fake clock, the process launcher).
+"""
+
+__all__ = [
+    "broker",
+    "caching",
+    "dead_letters",
+    "decoding",
+    "errors",
+    "folds",
+    "health",
+    "lifecycle",
+    "logging",
+    "mongo",
+    "periodic",
+    "ports",
+    "publishing",
+    "quantiles",
+    "serving",
+    "settings",
+    "testing",
+    "tracing",
+]

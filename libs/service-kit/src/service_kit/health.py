@@ -12,6 +12,8 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pymongo import AsyncMongoClient
 
+__all__ = ["health_routes", "readiness"]
+
 JSON = {"content-type": "application/json"}
 
 

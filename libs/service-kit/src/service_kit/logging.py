@@ -12,6 +12,8 @@ import structlog
 from opentelemetry import trace
 from pydantic import SecretBytes, SecretStr
 
+__all__ = ["REDACTED", "configure_logging", "get_logger", "redact_secrets"]
+
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"secret|password|passwd|token|api[_-]?key|authorization|signature|cookie", re.I)
 # Secret-looking values that may hide inside free text (and formatted tracebacks): Standard Webhooks

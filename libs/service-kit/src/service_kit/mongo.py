@@ -12,6 +12,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from service_kit.settings import ServiceSettings
 
+__all__ = ["ConcurrentUpdateError", "Doc", "ProjectionStore", "build_mongo", "insert_in_order"]
+
 Doc = dict[str, Any]
 V = TypeVar("V", bound=BaseModel)
 E = TypeVar("E")

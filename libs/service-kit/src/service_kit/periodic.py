@@ -33,7 +33,7 @@ class Periodic:
         self.sleep = sleep
         self.task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Start the loop (idempotent)."""
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self.run(), name=self.name)

@@ -7,6 +7,8 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+__all__ = ["asyncapi_app", "serve"]
+
 
 def serve(app: Any, *, env_prefix: str, default_port: int, extra_ports: tuple[int, ...] = ()) -> None:
     """Serve `app` on <PREFIX>HTTP_HOST:<PREFIX>HTTP_PORT (default 127.0.0.1 and `default_port`); logs are ours.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = ["ServiceSettings"]
+
 
 class ServiceSettings(BaseSettings):
     """Connection and runtime settings common to every service (env prefix set per service)."""

@@ -8,6 +8,8 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+__all__ = ["build_tracer_provider"]
+
 
 def build_tracer_provider(service: str, *extra: SpanProcessor) -> TracerProvider:
     """Build a tracer provider for `service`; tests pass an in-memory exporter's processor."""

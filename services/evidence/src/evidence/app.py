@@ -6,30 +6,25 @@ pack.py, merkle.py, items.py, ledger.py, verify.py), the ports in ports.py, adap
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker
 from gridfs import AsyncGridFSBucket
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 from schemas.evidence import EvidenceFact
-from service_kit.broker import build_broker, ensure_topics
-from service_kit.health import health_routes
-from service_kit.logging import configure_logging, get_logger
-from service_kit.mongo import Doc, build_mongo
+from service_kit.broker import build_broker
+from service_kit.lifecycle import Lifecycle, run
+from service_kit.logging import get_logger
+from service_kit.mongo import build_mongo
 from service_kit.publishing import BrokerTopic
-from service_kit.serving import asyncapi_app, serve
+from service_kit.serving import asyncapi_app
 from service_kit.tracing import build_tracer_provider
 
 from evidence import handlers
 from evidence.adapters import mongo as mongo_names
 from evidence.builder import Builder
-from evidence.errors import ConfigurationError
 from evidence.item_log import ItemLog
 from evidence.ledger_store import LedgerStore
 from evidence.metrics import EvidenceMetrics
@@ -40,40 +35,11 @@ from schemas import topics
 log = get_logger(__name__)
 
 
-@dataclass
-class EvidenceService:
-    """The running parts of the service, for main() and for tests."""
+@dataclass(kw_only=True)
+class EvidenceService(Lifecycle):
+    """The running service: its lifecycle, and the builder tests look at."""
 
-    settings: EvidenceSettings
-    broker: KafkaBroker
-    mongo: AsyncMongoClient[Doc]
     builder: Builder
-    registry: CollectorRegistry
-
-    async def prepare(self) -> None:
-        """Create topics (idempotent)."""
-        s = self.settings
-        names = [*EVIDENCE_SOURCES, topics.EVIDENCE_REQUESTS, topics.EVIDENCE_EVENTS]
-        await ensure_topics(s.kafka_bootstrap, [s.topic(n) for n in names])
-
-    async def start(self) -> None:
-        """Prepare and start consuming."""
-        await self.prepare()
-        await self.broker.start()
-
-    async def stop(self) -> None:
-        """Stop consuming and close clients."""
-        await self.broker.stop()
-        await self.mongo.close()
-
-    def asgi(self) -> AsgiFastStream:
-        """The process's ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
-        return AsgiFastStream(
-            self.broker,
-            logger=logging.getLogger(f"{self.settings.service_name}.app"),
-            asgi_routes=health_routes(self.broker, self.mongo, self.registry),
-            on_startup=[self.prepare],
-        )
 
 
 def build_app(
@@ -106,19 +72,19 @@ def build_app(
         items=items, builder=builder, outcomes=BrokerTopic(broker, outcomes), dead_letter=dead_letters.send_record
     )
     broker.include_router(evidence_routes(settings, deps))
-    return EvidenceService(settings, broker, mongo, builder, registry)
+    return EvidenceService(
+        settings=settings,
+        broker=broker,
+        mongo=mongo,
+        registry=registry,
+        topics=(*EVIDENCE_SOURCES, topics.EVIDENCE_REQUESTS, topics.EVIDENCE_EVENTS),
+        builder=builder,
+    )
 
 
 def main() -> None:
     """Run the service with /healthz, /readyz and /metrics on EVIDENCE_HTTP_PORT (default 8084)."""
-    settings = EvidenceSettings()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    try:
-        service = build_app(settings)
-    except ConfigurationError as exc:
-        log.error("cannot start", reason=str(exc))
-        raise SystemExit(2) from None
-    serve(service.asgi(), env_prefix="EVIDENCE_", default_port=8084)
+    run(build_app, EvidenceSettings(), env_prefix="EVIDENCE_", default_port=8084)
 
 
 def asyncapi() -> Any:

@@ -7,12 +7,14 @@ EvidenceError
 
 from __future__ import annotations
 
+from service_kit.errors import StartupError
+
 
 class EvidenceError(Exception):
     """Something the evidence service refuses; the message says what and why."""
 
 
-class ConfigurationError(EvidenceError, RuntimeError):
+class ConfigurationError(EvidenceError, StartupError):
     """The service cannot start with these settings; the message says which one to fix."""
 
 

@@ -11,16 +11,13 @@ from datetime import datetime
 from schemas.tenant import MAX_FIELD_CHARS, TenantRequested, TenantRequestedData, tenant_key
 
 from onboarding.domain import Rules, validate
+from onboarding.errors import RosterError
 
 COLUMNS = ("tenant", "webhook", "display_name", "contact_email", "plan", "cohort")
 REQUIRED = ("tenant", "webhook")
 ALIASES = {"slug": "tenant", "webhook_url": "webhook", "name": "display_name", "email": "contact_email"}
 REQUEST_NAMESPACE = uuid.UUID("0b7c8e52-5f0e-4d8e-9a55-7f3c1d2e4a61")
 CLI_SOURCE = "/services/onboarding/cli"
-
-
-class RosterError(ValueError):
-    """The file as a whole cannot be read (no row can be trusted); the message says why."""
 
 
 @dataclass(frozen=True)

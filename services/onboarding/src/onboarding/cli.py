@@ -28,6 +28,7 @@ from service_kit.tracing import build_tracer_provider
 from onboarding import batch, projections
 from onboarding.adapters import mongo as mongo_adapter
 from onboarding.domain import Rules
+from onboarding.errors import RosterError
 from onboarding.follow import PENDING, BatchProgress, FactFollower
 from onboarding.settings import OnboardingSettings
 from onboarding.ssrf import UrlPolicy
@@ -94,7 +95,7 @@ def batch_command(
         raise _fail(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
         roster = batch.parse_roster(text)
-    except batch.RosterError as exc:
+    except RosterError as exc:
         raise _fail(f"{path}: {exc}") from None
     default_cohort = cohort or (path.stem if not any(r.cohort for r in roster.rows) else "")
     now = datetime.now(UTC)

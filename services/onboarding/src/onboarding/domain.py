@@ -30,7 +30,8 @@ from schemas.tenant import (
     WebhookVerifiedData,
 )
 
-from onboarding.ssrf import UnsafeUrlError, UrlPolicy, parse_webhook_url
+from onboarding.errors import UnsafeUrlError
+from onboarding.ssrf import UrlPolicy, parse_webhook_url
 
 SOURCE = "/services/onboarding"
 SLUG = re.compile(SLUG_PATTERN)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from onboarding.domain import PingOutcome
 
 
+class InFlight(Protocol):
+    """Something with verifications in flight (the VerificationWorker)."""
+
+    @property
+    def in_flight(self) -> int:
+        """Verifications scheduled or running."""
+        ...
+
+
 class OnboardingMetrics:
     """Webhook verification outcomes, attempts and time-to-first-verify; verifications in flight."""
 
-    def __init__(self, registry: CollectorRegistry, in_flight: Callable[[], int]) -> None:
+    def __init__(self, registry: CollectorRegistry) -> None:
         self.verifications = Counter(
             "trustportal_onboarding_verifications_total",
             "Webhook verifications by outcome (verified, failed)",
@@ -31,12 +40,15 @@ class OnboardingMetrics:
             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
             registry=registry,
         )
-        gauge = Gauge(
+        self.in_flight = Gauge(
             "trustportal_onboarding_verifications_in_flight",
             "Webhook verifications scheduled or running in this process",
             registry=registry,
         )
-        gauge.set_function(in_flight)
+
+    def count_in_flight(self, worker: InFlight) -> None:
+        """Export the worker's verifications in flight, read at each scrape."""
+        self.in_flight.set_function(lambda: worker.in_flight)
 
     def observe(self, outcome: PingOutcome, ttfv_s: float) -> None:
         """Record one finished verification."""

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+from onboarding.errors import UnsafeUrlError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Cloud metadata endpoints beyond the link-local range (AWS IPv6, Alibaba, Oracle legacy).
@@ -17,10 +19,6 @@ METADATA_ADDRESSES = frozenset(
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 WEBHOOK_PORT = 443
-
-
-class UnsafeUrlError(ValueError):
-    """The URL must not be contacted; the message says why."""
 
 
 @dataclass(frozen=True)

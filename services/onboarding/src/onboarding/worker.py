@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from service_kit.logging import get_logger
 
 log = get_logger(__name__)
 
 
-class VerificationWorker:
-    """Runs `verify(slug)` for scheduled tenants, at most `concurrency` at once, each slug once at a time."""
+class VerificationJob(Protocol):
+    """What the worker runs: one tenant's verification, and the list of tenants due (handlers.Verifications)."""
 
-    def __init__(
-        self,
-        verify: Callable[[str], Awaitable[None]],
-        due: Callable[[], Awaitable[list[str]]],
-        *,
-        concurrency: int = 32,
-        sweep_interval_s: float = 15.0,
-    ) -> None:
-        self._verify = verify
-        self._due = due
+    async def verify(self, slug: str) -> None:
+        """Verify `slug`'s webhook."""
+        ...
+
+    async def due(self) -> list[str]:
+        """Tenants awaiting verification that nothing is verifying."""
+        ...
+
+
+class VerificationWorker:
+    """Runs `job.verify(slug)` for scheduled tenants, at most `concurrency` at once, each slug once at a time."""
+
+    def __init__(self, job: VerificationJob, *, concurrency: int = 32, sweep_interval_s: float = 15.0) -> None:
+        self._job = job
         self._slots = asyncio.Semaphore(concurrency)
         self._active: dict[str, asyncio.Task[None]] = {}
         self._sweep_interval_s = sweep_interval_s
@@ -42,7 +46,7 @@ class VerificationWorker:
     async def _run(self, slug: str) -> None:
         try:
             async with self._slots:
-                await self._verify(slug)
+                await self._job.verify(slug)
         except Exception as exc:  # the lease expires and the sweep retries it
             log.error("verification failed; the sweep will retry", tenant=slug, error=f"{type(exc).__name__}: {exc}")
         finally:
@@ -50,7 +54,7 @@ class VerificationWorker:
 
     async def sweep(self) -> int:
         """Schedule every tenant awaiting verification without a live lease; return how many."""
-        slugs = await self._due()
+        slugs = await self._job.due()
         for slug in slugs:
             self.schedule(slug)
         return len(slugs)

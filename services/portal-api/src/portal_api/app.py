@@ -167,7 +167,7 @@ def build_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await prepare(settings, mongo, [*stamped(dev_users, now())])
         for task in background:
-            task.start()
+            await task.start()
         connected = await connect_once(settings, broker, audit)
         bundle = lambda: engine.published(now())  # noqa: E731 - the fact, stamped when it is published
         connecting = asyncio.create_task(connect(settings, broker, audit, bundle, connected=connected))

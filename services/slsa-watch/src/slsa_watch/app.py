@@ -6,26 +6,21 @@ provenance.py; folds in projections.py), the ports handlers take in ports.py, ad
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 from schemas.provenance import ProvenanceVerdict
 from schemas.read_models import SlsaRepoStatus
-from service_kit.broker import build_broker, ensure_topics
-from service_kit.health import health_routes
-from service_kit.logging import configure_logging, get_logger
-from service_kit.mongo import Doc, ProjectionStore, build_mongo
+from service_kit.broker import build_broker
+from service_kit.lifecycle import Lifecycle, run
+from service_kit.logging import get_logger
+from service_kit.mongo import ProjectionStore, build_mongo
+from service_kit.periodic import Periodic
 from service_kit.publishing import BulkPublisher
-from service_kit.serving import asyncapi_app, serve
+from service_kit.serving import asyncapi_app
 from service_kit.tracing import build_tracer_provider
 
 from schemas import topics
@@ -42,72 +37,13 @@ from slsa_watch.settings import SlsaWatchSettings
 log = get_logger(__name__)
 
 
-@dataclass
-class SlsaWatch:
-    """The running parts of the service, for main() and for tests."""
+@dataclass(kw_only=True)
+class SlsaWatch(Lifecycle):
+    """The running service: its lifecycle, and the parts tests look at."""
 
-    settings: SlsaWatchSettings
-    broker: KafkaBroker
-    mongo: AsyncMongoClient[Doc]
     deps: handlers.Deps
-    registry: CollectorRegistry
     verdicts: BulkPublisher
     runners: RunnerWatch
-    ticker: asyncio.Task[None] | None = None
-
-    async def prepare(self) -> None:
-        """Create topics (idempotent)."""
-        s = self.settings
-        names = [topics.PROVENANCE_SUBMITTED, topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS, topics.RUNNER_EVENTS]
-        await ensure_topics(s.kafka_bootstrap, [s.topic(n) for n in names])
-
-    async def start(self) -> None:
-        """Prepare and start consuming."""
-        await self.prepare()
-        await self.verdicts.start()
-        await self.broker.start()
-        await self.start_ticker()
-
-    async def stop(self) -> None:
-        """Stop consuming (finishing the batch in hand) and close clients."""
-        await self.stop_ticker()
-        await self.broker.stop()
-        await self.verdicts.stop()
-        await self.mongo.close()
-
-    async def start_ticker(self) -> None:
-        """Refresh the runner pools' figures every runner_tick_s, between events too (projector role)."""
-        if self.settings.role != "verifier":
-            self.ticker = asyncio.create_task(self.tick_forever())
-
-    async def stop_ticker(self) -> None:
-        """Stop refreshing."""
-        if self.ticker is not None:
-            self.ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.ticker
-            self.ticker = None
-
-    async def tick_forever(self) -> None:
-        """The ticker's loop: a failed refresh (MongoDB or Kafka away) is logged and tried again."""
-        while True:
-            await asyncio.sleep(self.settings.runner_tick_s)
-            try:
-                await self.runners.refresh()
-            except Exception as exc:
-                log.warning("runner pools not refreshed", error=f"{type(exc).__name__}: {exc}")
-
-    def asgi(self) -> AsgiFastStream:
-        """The process's ASGI app: the broker's lifespan plus /healthz, /readyz and /metrics."""
-        return AsgiFastStream(
-            self.broker,
-            logger=logging.getLogger(f"{self.settings.service_name}.app"),
-            asgi_routes=health_routes(self.broker, self.mongo, self.registry),
-            on_startup=[self.prepare, self.verdicts.start],
-            after_startup=[self.start_ticker],
-            on_shutdown=[self.stop_ticker],
-            after_shutdown=[self.verdicts.stop],
-        )
 
 
 def build_app(
@@ -150,14 +86,25 @@ def build_app(
         broker.include_router(verifier_routes(settings, deps))
     if settings.role != "verifier":
         broker.include_router(projection_routes(settings, deps, runners))
-    return SlsaWatch(settings, broker, mongo, deps, registry, publisher, runners)
+    # The projector refreshes the runner pools' figures every runner_tick_s, between events too.
+    ticker = Periodic("runner-pools", settings.runner_tick_s, runners.refresh)
+    return SlsaWatch(
+        settings=settings,
+        broker=broker,
+        mongo=mongo,
+        registry=registry,
+        topics=(topics.PROVENANCE_SUBMITTED, topics.PROVENANCE_EVENTS, topics.POLICY_EVENTS, topics.RUNNER_EVENTS),
+        before=[publisher],
+        after=[ticker] if settings.role != "verifier" else [],
+        deps=deps,
+        verdicts=publisher,
+        runners=runners,
+    )
 
 
 def main() -> None:
     """Run the service with /healthz, /readyz and /metrics on SLSA_WATCH_HTTP_PORT (default 8083)."""
-    settings = SlsaWatchSettings()
-    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
-    serve(build_app(settings).asgi(), env_prefix="SLSA_WATCH_", default_port=8083)
+    run(build_app, SlsaWatchSettings(), env_prefix="SLSA_WATCH_", default_port=8083)
 
 
 def asyncapi() -> Any:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_der_x509_certificate, load_pem_x509_certificate
+from schemas.provenance import pae
 
 from slsa_watch.errors import EnvelopeError
 
@@ -54,12 +55,6 @@ class TrustedKey:
 
     key_id: str
     key: PublicKey
-
-
-def pae(payload_type: str, payload: bytes) -> bytes:
-    """The DSSE v1 pre-authentication encoding: what is actually signed."""
-    kind = payload_type.encode()
-    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
 
 
 def b64decode(text: str, what: str) -> bytes:

@@ -12,7 +12,8 @@ import httpx
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.trace import TracerProvider
 
-from onboarding.ssrf import UnsafeUrlError, UrlPolicy, choose_address, parse_webhook_url
+from onboarding.errors import UnsafeUrlError
+from onboarding.ssrf import UrlPolicy, choose_address, parse_webhook_url
 from onboarding.verification import Attempt
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]

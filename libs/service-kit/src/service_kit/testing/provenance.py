@@ -17,9 +17,9 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
-from schemas.provenance import ProvenanceSubmitted, ProvenanceSubmittedData
+from schemas.provenance import ProvenanceSubmitted, ProvenanceSubmittedData, pae
 
-from slsa_watch.dsse import pae
+__all__ = ["HARDENED_BUILDER", "HOSTED_BUILDER", "IN_TOTO", "UNTRUSTED_BUILDER", "Signer", "digest_of"]
 
 IN_TOTO = "application/vnd.in-toto+json"
 HARDENED_BUILDER = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"

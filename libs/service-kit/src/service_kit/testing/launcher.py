@@ -15,6 +15,8 @@ import httpx
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+__all__ = ["ServiceNotReadyError", "ServiceProcess", "env_for", "free_port"]
+
 
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now (for a child service to take)."""

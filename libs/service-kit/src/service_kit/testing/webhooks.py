@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
+__all__ = ["Delivery", "WebhookReceiver"]
+
 SecretLookup = Callable[[str], str | None]
 
 
