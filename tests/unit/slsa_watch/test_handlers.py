@@ -7,10 +7,10 @@ import threading
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
-from service_kit.testing import RecordingBatchPublisher
+from service_kit.testing import InMemoryProjectionStore, RecordingBatchPublisher
 from service_kit.testing.provenance import Signer
 from slsa_watch import handlers
-from slsa_watch.domain import policy_of
+from slsa_watch.domain import decide, policy_of
 from slsa_watch.handlers import INLINE_ENVELOPE_BYTES, Deps, verify_batch
 from slsa_watch.metrics import SlsaMetrics
 
@@ -62,3 +62,47 @@ async def test_large_envelopes_are_judged_on_a_worker_thread_and_verdicts_keep_t
         == [v.data.submission_id for v in published.events]
     )
     assert all(v.type.endswith("verified.v1") for v in verdicts)
+
+
+async def test_verdicts_fold_into_the_map_and_adoption_is_shown_only_when_a_row_changed():
+    from schemas.read_models import SlsaRepoStatus
+    from slsa_watch.handlers import on_verdicts
+
+    acme = Signer("acme")
+    policy = policy_of(acme.policy(["github.com/acme/robot"], NOW))
+    envelope = acme.envelope("github.com/acme/robot", "robot.tar")
+    verdict = decide(acme.submission("github.com/acme/robot", "robot.tar", envelope, NOW), policy, NOW)
+    repos: InMemoryProjectionStore[SlsaRepoStatus] = InMemoryProjectionStore()
+    registry = CollectorRegistry()
+    deps = Deps(
+        policies=InMemoryPolicyBook({}),  # type: ignore[arg-type]
+        repos=repos,  # type: ignore[arg-type]
+        verdicts=RecordingBatchPublisher(),
+        dead_letter=None,  # type: ignore[arg-type]
+        metrics=SlsaMetrics(registry),
+        clock=lambda: NOW,
+    )
+    assert await on_verdicts([verdict], deps, target_l3=8) == 1
+    assert registry.get_sample_value("trustportal_slsa_repos_at_l3") == 1.0
+    assert await on_verdicts([verdict], deps, target_l3=8) == 0  # a redelivery changes nothing
+    [row] = repos.docs.values()
+    assert row.at_l3 and row.repo == "github.com/acme/robot"
+
+
+async def test_a_trust_policy_update_is_kept_only_when_newer_than_the_one_in_force():
+    from datetime import timedelta
+
+    from slsa_watch.handlers import on_policy
+    from slsa_watch.policies import PolicyBook
+
+    acme = Signer("acme")
+    book = PolicyBook(InMemoryProjectionStore(), ttl_s=60)  # type: ignore[arg-type]
+    deps = Deps(
+        policies=book, repos=None, verdicts=RecordingBatchPublisher(), dead_letter=None,  # type: ignore[arg-type]
+        metrics=SlsaMetrics(CollectorRegistry()), clock=lambda: NOW,
+    )  # fmt: skip
+    assert await book.policy("acme") is None
+    await on_policy(acme.policy(["github.com/acme/robot"], NOW), deps)
+    newer = await book.policy("acme")
+    await on_policy(acme.policy(["github.com/acme/other"], NOW - timedelta(hours=1)), deps)
+    assert newer is not None and await book.policy("acme") == newer

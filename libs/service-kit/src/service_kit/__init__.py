@@ -17,6 +17,7 @@ __all__ = [
     "logging",
     "mongo",
     "periodic",
+    "periods",
     "ports",
     "publishing",
     "quantiles",

@@ -6,12 +6,12 @@ ProjectionStore (MongoDB) and InMemoryProjectionStore (service_kit.testing) both
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["Clock", "DeadLetter", "FoldedViews", "Views", "WritableViews"]
+__all__ = ["Clock", "DeadLetter", "FoldedViews", "Views", "WritableViews", "system_clock"]
 
 V = TypeVar("V", bound=BaseModel)
 E = TypeVar("E")
@@ -23,6 +23,11 @@ class Clock(Protocol):
     def __call__(self) -> datetime:
         """The time now, timezone-aware UTC."""
         ...
+
+
+def system_clock() -> datetime:
+    """The Clock of a running service: the time now, UTC."""
+    return datetime.now(UTC)
 
 
 class Views(Protocol[V]):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -12,7 +13,17 @@ from opentelemetry.propagate import inject
 from opentelemetry.trace import SpanKind, TracerProvider
 from schemas.envelope import CONTENT_TYPE, CloudEvent
 
-__all__ = ["BrokerTopic", "BulkPublisher", "GroupCommitPublisher", "event_headers", "publish_event"]
+from service_kit.broker import build_broker, ensure_topics
+from service_kit.settings import ServiceSettings
+
+__all__ = [
+    "BrokerTopic",
+    "BulkPublisher",
+    "GroupCommitPublisher",
+    "event_headers",
+    "one_shot_publisher",
+    "publish_event",
+]
 
 
 def event_headers(event: CloudEvent) -> dict[str, str]:
@@ -192,3 +203,20 @@ class BrokerTopic:
     async def publish(self, event: CloudEvent) -> None:
         """Publish `event` and return once Kafka acknowledged it."""
         await publish_event(self.broker, event, topic=self.topic)
+
+
+@contextlib.asynccontextmanager
+async def one_shot_publisher(
+    settings: ServiceSettings, topic: str, *, client: str, tracer_provider: TracerProvider | None = None
+) -> AsyncIterator[BrokerTopic]:
+    """A publisher for one CLI run: the topic (and its DLQ) ensured, a broker connected for the block, then stopped.
+
+    `topic` is the logical name (the settings add the prefix); `client` names the producer in Kafka's logs.
+    """
+    await ensure_topics(settings.kafka_bootstrap, [settings.topic(topic)])
+    broker, _ = build_broker(settings, group=client, tracer_provider=tracer_provider)
+    await broker.connect()
+    try:
+        yield BrokerTopic(broker, settings.topic(topic))
+    finally:
+        await broker.stop()

@@ -7,7 +7,6 @@ pack.py, merkle.py, items.py, ledger.py, verify.py), the ports in ports.py, adap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from gridfs import AsyncGridFSBucket
@@ -18,6 +17,7 @@ from service_kit.broker import build_broker
 from service_kit.lifecycle import Lifecycle, run
 from service_kit.logging import get_logger
 from service_kit.mongo import build_mongo
+from service_kit.ports import system_clock
 from service_kit.publishing import BrokerTopic
 from service_kit.serving import asyncapi_app
 from service_kit.tracing import build_tracer_provider
@@ -55,7 +55,7 @@ def build_app(
     )
     mongo = build_mongo(settings)
     db = mongo[settings.mongo_db]
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or system_clock
     items = ItemLog(db[mongo_names.ITEMS])
     builder = Builder(
         items=items,

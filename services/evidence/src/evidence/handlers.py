@@ -9,18 +9,16 @@ from typing import Any
 from schemas.evidence import PackRequested
 from service_kit.decoding import decode_each
 
-from evidence.builder import Builder
-from evidence.item_log import ItemLog
 from evidence.items import stored
-from evidence.ports import DeadLetter, EventPublisher
+from evidence.ports import DeadLetter, EventPublisher, EvidenceLog, PackBuilder
 
 
 @dataclass(frozen=True)
 class Deps:
     """What the handlers need, built once in app.py."""
 
-    items: ItemLog
-    builder: Builder
+    items: EvidenceLog
+    builder: PackBuilder
     outcomes: EventPublisher
     dead_letter: DeadLetter
 

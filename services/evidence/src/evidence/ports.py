@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from schemas.envelope import CloudEvent
+from schemas.evidence import PackBuilt, PackFailed, PackRequested
 from service_kit.ports import DeadLetter
+
+from evidence.items import StoredItem
+
+
+class EvidenceLog(Protocol):
+    """Where evidence items are kept, in order, per tenant and period (ItemLog over MongoDB)."""
+
+    async def append(self, items: Sequence[StoredItem]) -> None:
+        """Keep each item once (by event id), at the end of its tenant's period."""
+        ...
+
+
+class PackBuilder(Protocol):
+    """Builds a requested pack: archive, signature, ledger entry (Builder)."""
+
+    async def build(self, request: PackRequested) -> PackBuilt | PackFailed:
+        """The pack built and ledgered, or why it could not be."""
+        ...
 
 
 class EventPublisher(Protocol):
@@ -16,4 +36,4 @@ class EventPublisher(Protocol):
         ...
 
 
-__all__ = ["DeadLetter", "EventPublisher"]
+__all__ = ["DeadLetter", "EventPublisher", "EvidenceLog", "PackBuilder"]

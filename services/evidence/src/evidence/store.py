@@ -10,9 +10,8 @@ from gridfs import AsyncGridFSBucket
 from schemas.envelope import derived_id
 from schemas.evidence import PackRequested, PackRequestedData
 from schemas.tenant import PLATFORM_TENANT
-from service_kit.broker import build_broker, ensure_topics
 from service_kit.mongo import build_mongo
-from service_kit.publishing import publish_event
+from service_kit.publishing import one_shot_publisher
 
 from evidence.adapters import mongo as mongo_names
 from evidence.ledger_store import LedgerStore, doc_id
@@ -56,10 +55,7 @@ async def request_packs(period: str, run_id: str) -> list[str]:
         )  # fmt: skip
     finally:
         await mongo.close()
-    broker, _ = build_broker(settings, group="evidence-schedule")
-    await ensure_topics(settings.kafka_bootstrap, [settings.topic(topics.EVIDENCE_REQUESTS)])
-    await broker.connect()
-    try:
+    async with one_shot_publisher(settings, topics.EVIDENCE_REQUESTS, client="evidence-schedule") as requests:
         now = datetime.now(UTC)
         for tenant in tenants:
             request_id = derived_id(f"schedule/{tenant}/{period}", PackRequested.TYPE)
@@ -69,9 +65,7 @@ async def request_packs(period: str, run_id: str) -> list[str]:
             event = PackRequested.create(
                 data=data, source="/services/evidence", tenantid=tenant, time=now, id=f"{request_id}/{run_id}"
             )
-            await publish_event(broker, event, topic=settings.topic(topics.EVIDENCE_REQUESTS))
-    finally:
-        await broker.stop()
+            await requests.publish(event)
     return tenants
 
 

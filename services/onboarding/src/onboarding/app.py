@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from service_kit.broker import build_broker
 from service_kit.lifecycle import Lifecycle, run
 from service_kit.logging import get_logger
 from service_kit.mongo import build_mongo
+from service_kit.ports import system_clock
 from service_kit.publishing import BrokerTopic
 from service_kit.serving import asyncapi_app
 from service_kit.tracing import build_tracer_provider
@@ -80,7 +81,7 @@ def build_app(
         backoff_max_s=settings.webhook_backoff_max_s,
         retry_after_max_s=settings.webhook_retry_after_max_s,
     )
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or system_clock
     metrics = OnboardingMetrics(registry)
     leases = mongo_adapter.leases(
         mongo,

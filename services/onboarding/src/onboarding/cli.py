@@ -19,10 +19,10 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from schemas.read_models import CohortView, TenantState
-from service_kit.broker import build_broker, ensure_topics
+from service_kit.broker import ensure_topics
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
-from service_kit.publishing import publish_event
+from service_kit.publishing import one_shot_publisher
 from service_kit.tracing import build_tracer_provider
 
 from onboarding import batch, projections
@@ -113,14 +113,12 @@ def batch_command(
 async def publish_requests(settings: OnboardingSettings, requests: list[Any], tracer_provider: TracerProvider) -> None:
     """Publish the requests to the intake topic inside one `onboard.batch` span (the trace's root)."""
     tracer = tracer_provider.get_tracer("onboarding.cli")
-    broker, _ = build_broker(settings, group="onboarding-cli", tracer_provider=tracer_provider)
-    try:
-        with tracer.start_as_current_span("onboard.batch", attributes={"batch.size": len(requests)}):
-            await broker.connect()
+    with tracer.start_as_current_span("onboard.batch", attributes={"batch.size": len(requests)}):
+        async with one_shot_publisher(
+            settings, topics.TENANT_INTAKE, client="onboarding-cli", tracer_provider=tracer_provider
+        ) as intake:
             for request in requests:
-                await publish_event(broker, request, topic=settings.topic(topics.TENANT_INTAKE))
-    finally:
-        await broker.stop()
+                await intake.publish(request)
 
 
 async def _publish_and_follow(

@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,6 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry, make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
-from schemas.envelope import CloudEvent
 from schemas.provenance import MAX_ENVELOPE_BYTES
 from service_kit.broker import build_broker, ensure_topics, try_start
 from service_kit.caching import TtlCache
@@ -31,6 +30,7 @@ from service_kit.health import readiness
 from service_kit.logging import get_logger
 from service_kit.mongo import Doc, build_mongo
 from service_kit.periodic import Periodic
+from service_kit.ports import system_clock
 from service_kit.publishing import publish_event
 from service_kit.tracing import build_tracer_provider
 
@@ -97,7 +97,7 @@ def build_app(
     settings = settings or PortalSettings()
     engine = engine or PolicyEngine(PolicyBundle.load())
     tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or system_clock
     dev = None
     if settings.dev_mode:
         pem = settings.dev_signing_key.get_secret_value() if settings.dev_signing_key else None
@@ -118,6 +118,7 @@ def build_app(
         tenant_per_minute=settings.rate_limit_tenant_per_minute,
         subject_per_minute=settings.rate_limit_subject_per_minute,
         refusals_per_minute=settings.rate_limit_refusals_per_minute,
+        clock=now,
     )
     audit = KafkaAuditTrail(
         settings.kafka_bootstrap,
@@ -160,7 +161,7 @@ def build_app(
     dev_users = load_members(Path(settings.dev_users_file)) if dev and settings.dev_users_file else []
     background = (
         Periodic("usage-flush", settings.usage_flush_s, metering.flush),
-        Periodic("rate-limit-sync", settings.rate_limit_sync_s, lambda: limiter.sync(now())),
+        Periodic("rate-limit-sync", settings.rate_limit_sync_s, limiter.share),
     )
 
     @asynccontextmanager
@@ -169,8 +170,7 @@ def build_app(
         for task in background:
             await task.start()
         connected = await connect_once(settings, broker, audit)
-        bundle = lambda: engine.published(now())  # noqa: E731 - the fact, stamped when it is published
-        connecting = asyncio.create_task(connect(settings, broker, audit, bundle, connected=connected))
+        connecting = asyncio.create_task(connect(settings, broker, audit, engine, now, connected=connected))
         if connected:
             await connecting  # the bundle is on record before the first request
         yield
@@ -241,7 +241,8 @@ async def connect(
     settings: PortalSettings,
     broker: KafkaBroker,
     audit: KafkaAuditTrail,
-    bundle_in_force: Callable[[], CloudEvent],
+    engine: PolicyEngine,
+    clock: Callable[[], datetime],
     *,
     retry_s: float = 2.0,
     connected: bool = False,
@@ -255,7 +256,7 @@ async def connect(
         connected = await connect_once(settings, broker, audit)
     try:
         await asyncio.wait_for(
-            publish_event(broker, bundle_in_force(), topic=settings.topic(topics.POLICY_EVENTS)), 5.0
+            publish_event(broker, engine.published(clock()), topic=settings.topic(topics.POLICY_EVENTS)), 5.0
         )
     except Exception as exc:
         log.warning("cannot publish the policy bundle", error=f"{type(exc).__name__}: {exc}")

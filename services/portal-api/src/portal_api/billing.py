@@ -24,6 +24,7 @@ from schemas.billing import (
     UsageRecordedData,
 )
 from schemas.envelope import Contract
+from service_kit.periods import Period
 
 SOURCE = "/services/portal-api"
 INVOICE_NAMESPACE = uuid.UUID("3d0c7f6e-2b1a-5e4d-8c9b-0a1f2e3d4c5b")
@@ -51,7 +52,7 @@ def load_plans(path: Path = DEFAULT_PLANS) -> dict[str, Plan]:
 
 def period_of(at: datetime) -> str:
     """The billing period (UTC calendar month) an instant belongs to."""
-    return f"{at.year:04d}-{at.month:02d}"
+    return str(Period.month_of(at))
 
 
 def invoice_id(tenant: str, period: str) -> str:

@@ -18,12 +18,12 @@ from rich.console import Console
 from rich.table import Table
 from schemas.billing import InvoiceIssued
 from schemas.read_models import TenantView
-from service_kit.broker import build_broker, ensure_topics
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
-from service_kit.publishing import publish_event
+from service_kit.publishing import one_shot_publisher
 from service_kit.serving import serve as serve_http
 
+from portal_api.adapters import mongo as mongo_names
 from portal_api.billing import DEFAULT_PLANS, Plan, invoice, invoice_id, load_plans, period_of
 from portal_api.members import load_members, stamped
 from portal_api.settings import PortalSettings
@@ -102,45 +102,46 @@ async def issue_invoices(
 ) -> dict[str, Any]:
     """Bill every onboarded tenant for `period`; invoices already issued are reported, not issued again."""
     mongo = build_mongo(settings)
-    broker, _ = build_broker(settings, group=f"{settings.service_name}-invoice")
     db = mongo[settings.mongo_db]
     try:
         usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        async for doc in db["portal_usage"].find({"period": period}):
+        async for doc in db[mongo_names.USAGE].find({"period": period}):
             entry = UsageEntry.model_validate(doc)
             usage[entry.tenant][entry.meter] += entry.quantity
         tenants = [
-            TenantView.model_validate(d) async for d in mongo[settings.onboarding_db]["onboarding_tenants"].find({})
+            TenantView.model_validate(d)
+            async for d in mongo[settings.onboarding_db][mongo_names.ONBOARDING_TENANTS].find({})
         ]
         billable = sorted((t for t in tenants if t.state == "onboarded"), key=lambda t: t.slug)
         known = {t.slug for t in billable}
         problems = [f"{t}: usage recorded but the tenant is not onboarded; not billed" for t in usage if t not in known]
-        await ensure_topics(settings.kafka_bootstrap, [settings.topic(topics.BILLING_EVENTS)])
-        await broker.start()
         rows = []
-        for tenant in billable:
-            plan = plans.get(tenant.plan or "")
-            if plan is None:
-                problems.append(f"{tenant.slug}: plan {tenant.plan!r} is not in the plans configuration; not billed")
-                continue
-            issued = await db["portal_invoices"].find_one({"_id": invoice_id(tenant.slug, period)})
-            event: InvoiceIssued = invoice(tenant.slug, period, plan, usage.get(tenant.slug, {}), now)
-            if issued is None:
-                await publish_event(broker, event, topic=settings.topic(topics.BILLING_EVENTS))
-            data = event.data if issued is None else InvoiceEntry.model_validate(issued)
-            rows.append(
-                {
-                    "tenant": tenant.slug,
-                    "invoice_id": data.invoice_id,
-                    "plan": data.plan,
-                    "currency": data.currency,
-                    "total_minor": data.total_minor,
-                    "status": "issued" if issued is None else "already issued",
-                }
-            )
+        client = f"{settings.service_name}-invoice"
+        async with one_shot_publisher(settings, topics.BILLING_EVENTS, client=client) as billing:
+            for tenant in billable:
+                plan = plans.get(tenant.plan or "")
+                if plan is None:
+                    problems.append(
+                        f"{tenant.slug}: plan {tenant.plan!r} is not in the plans configuration; not billed"
+                    )
+                    continue
+                issued = await db[mongo_names.INVOICES].find_one({"_id": invoice_id(tenant.slug, period)})
+                event: InvoiceIssued = invoice(tenant.slug, period, plan, usage.get(tenant.slug, {}), now)
+                if issued is None:
+                    await billing.publish(event)
+                data = event.data if issued is None else InvoiceEntry.model_validate(issued)
+                rows.append(
+                    {
+                        "tenant": tenant.slug,
+                        "invoice_id": data.invoice_id,
+                        "plan": data.plan,
+                        "currency": data.currency,
+                        "total_minor": data.total_minor,
+                        "status": "issued" if issued is None else "already issued",
+                    }
+                )
         return {"period": period, "invoices": rows, "problems": problems}
     finally:
-        await broker.stop()
         await mongo.close()
 
 
@@ -173,7 +174,7 @@ def import_members(
     async def write() -> None:
         mongo = build_mongo(settings)
         try:
-            collection = mongo[settings.mongo_db]["portal_users"]
+            collection = mongo[settings.mongo_db][mongo_names.USERS]
             for member in stamped(members, datetime.now(UTC)):
                 await collection.replace_one({"_id": member.id}, member.model_dump(), upsert=True)
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,8 +46,10 @@ class RateLimiter:
         tenant_per_minute: int,
         subject_per_minute: int,
         refusals_per_minute: int = 30,
+        clock: Callable[[], datetime] | None = None,
     ):
         self.collection = collection
+        self.clock = clock
         self.limits = {"tenant": tenant_per_minute, "subject": subject_per_minute, "refusals": refusals_per_minute}
         self.shared: dict[str, int] = {}
         self.pending: dict[str, int] = {}
@@ -61,6 +64,11 @@ class RateLimiter:
             raise RateLimitedError(f"{kind} {name}", window.retry_after_s)
         self.pending[key] = self.pending.get(key, 0) + 1
         self.windows[key] = window.start
+
+    async def share(self) -> None:
+        """Sync as of the limiter's clock (the periodic step of every replica)."""
+        assert self.clock is not None, "share() needs the clock the limiter was built with"
+        await self.sync(self.clock())
 
     async def sync(self, now: datetime) -> None:
         """Add the local counts to the shared ones and read the totals back; forget finished windows."""

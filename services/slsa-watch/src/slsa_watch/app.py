@@ -7,7 +7,7 @@ provenance.py; folds in projections.py), the ports handlers take in ports.py, ad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from opentelemetry.trace import TracerProvider
@@ -19,6 +19,7 @@ from service_kit.lifecycle import Lifecycle, run
 from service_kit.logging import get_logger
 from service_kit.mongo import ProjectionStore, build_mongo
 from service_kit.periodic import Periodic
+from service_kit.ports import system_clock
 from service_kit.publishing import BulkPublisher
 from service_kit.serving import asyncapi_app
 from service_kit.tracing import build_tracer_provider
@@ -70,7 +71,7 @@ def build_app(
         verdicts=TopicPublisher(publisher, verdicts_topic),
         dead_letter=dead_letters.send_record,
         metrics=SlsaMetrics(registry),
-        clock=clock or (lambda: datetime.now(UTC)),
+        clock=clock or system_clock,
     )
     runners = RunnerWatch(
         Pools(settings.runner_pools, settings.runner_wait_bound_s, timedelta(seconds=settings.runner_window_s)),

@@ -1,0 +1,1 @@
+"""Behaviour suites run twice: on fakes (unit, FastStream's TestKafkaBroker) and on the real stack (integration)."""
