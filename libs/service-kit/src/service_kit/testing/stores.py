@@ -12,7 +12,7 @@ E = TypeVar("E")
 
 
 class InMemoryProjectionStore(Generic[V]):
-    """get, find (every view: queries are not interpreted), insert_once, insert_many_once, put and save.
+    """get, find (equality on fields, sort, limit), insert_once, insert_many_once, put, save and fold.
 
     `reads` lists the keys asked for, so a test can show a handler reads each view once.
     """
@@ -26,9 +26,15 @@ class InMemoryProjectionStore(Generic[V]):
         self.reads.append(key)
         return self.docs.get(key)
 
-    async def find(self, _query: dict[str, Any], **_: Any) -> list[V]:
-        """Every view (the query is not interpreted)."""
-        return list(self.docs.values())
+    async def find(
+        self, query: dict[str, Any], *, limit: int = 0, sort: list[tuple[str, int]] | None = None
+    ) -> list[V]:
+        """The views whose fields equal the query's values (operators such as `$lt` are not interpreted), sorted."""
+        plain = {k: v for k, v in query.items() if not isinstance(v, dict)}
+        found = [v for v in self.docs.values() if all(getattr(v, k, None) == want for k, want in plain.items())]
+        for field, direction in reversed(sort or []):
+            found.sort(key=lambda v: getattr(v, field), reverse=direction < 0)
+        return found[:limit] if limit else found
 
     async def insert_once(self, key: str, view: V) -> bool:
         """Insert unless the key is taken."""
