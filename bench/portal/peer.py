@@ -37,13 +37,7 @@ class OpaOverHttp:
         result = answer.json().get("result")
         if not isinstance(result, dict):
             raise PolicyError(f"OPA answered {answer.status_code}: {answer.text[:200]}")
-        return Verdict(
-            allowed=result.get("allow") is True,
-            legal_basis=str(result.get("legal_basis", "none")),
-            purpose=str(result.get("purpose", "none")),
-            shown=frozenset(result.get("shown") or ()),
-            withheld=frozenset(result.get("withheld") or ()),
-        )
+        return Verdict.of(result)
 
     def allow(self, document: Mapping[str, Any]) -> bool:
         answer = self.sync.post(f"{self.url}/v1/data/portal/authz/allow", json={"input": document})

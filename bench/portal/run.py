@@ -171,15 +171,20 @@ def start_uvicorn(
             stderr=out,
             env=env,
         )  # fmt: skip
+    return ready_or_exit(proc, f"http://127.0.0.1:{port}{ready}", target, log)
+
+
+def ready_or_exit(proc: subprocess.Popen[bytes], url: str, what: str, log: Path) -> subprocess.Popen[bytes]:
+    """`proc` once `url` answers 200 (within a minute); else it is killed and the benchmark stops naming its log."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return proc
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit(f"bench: {target} did not start; see {log}")
+    raise SystemExit(f"bench: {what} did not start; see {log}")
 
 
 def opa_binary() -> str:
@@ -198,15 +203,7 @@ def start_opa(port: int, log: Path) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=out,
         )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"bench: OPA did not start; see {log}")
+    return ready_or_exit(proc, f"http://127.0.0.1:{port}/health", "OPA", log)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -22,6 +22,17 @@ class Verdict:
     shown: frozenset[str]
     withheld: frozenset[str]
 
+    @classmethod
+    def of(cls, answer: Mapping[str, Any]) -> Verdict:
+        """The verdict in the policy's own words (the value of `data.portal.decision.result`)."""
+        return cls(
+            allowed=answer.get("allow") is True,
+            legal_basis=str(answer.get("legal_basis", "none")),
+            purpose=str(answer.get("purpose", "none")),
+            shown=frozenset(answer.get("shown") or ()),
+            withheld=frozenset(answer.get("withheld") or ()),
+        )
+
 
 @dataclass(frozen=True)
 class Subject:

@@ -135,13 +135,7 @@ class PolicyEngine:
         answer = self._query(self._decision, DECISION, document, memo)
         if not isinstance(answer, dict):
             raise PolicyError(f"{DECISION} returned {answer!r}")
-        return Verdict(
-            allowed=answer.get("allow") is True,
-            legal_basis=str(answer.get("legal_basis", "none")),
-            purpose=str(answer.get("purpose", "none")),
-            shown=frozenset(answer.get("shown") or ()),
-            withheld=frozenset(answer.get("withheld") or ()),
-        )
+        return Verdict.of(answer)
 
 
 def decide(
