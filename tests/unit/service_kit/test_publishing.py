@@ -142,3 +142,26 @@ async def test_when_a_group_fails_every_caller_in_it_gets_the_error_and_the_next
 async def test_publishing_before_start_is_refused():
     with pytest.raises(ConnectionError, match="not started"):
         await GroupCommitPublisher("unused:9092", "tests", topic="t").publish(decision("acme", 0))
+
+
+async def test_with_a_linger_a_lone_record_waits_for_company_and_they_go_out_together():
+    producer = RecordingProducer()
+    group = publisher(producer)
+    lingered = asyncio.Event()
+    waits: list[float] = []
+
+    async def linger(seconds: float) -> None:  # the linger ends when the test says so, not on a wall clock
+        waits.append(seconds)
+        await lingered.wait()
+
+    group.linger_s, group.sleep = 0.002, linger
+    first = asyncio.create_task(group.publish(decision("acme", 0)))
+    await settle()
+    second = asyncio.create_task(group.publish(decision("acme", 1)))
+    await settle()
+    assert producer.sent == [] and waits == [0.002]  # still lingering: nothing sent yet
+    lingered.set()
+    await settle()
+    producer.acknowledge()
+    await asyncio.gather(first, second)
+    assert [len(batch.records) for _, batch, _ in producer.sent] == [2] and group.groups == 1

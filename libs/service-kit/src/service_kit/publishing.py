@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -91,6 +91,9 @@ class GroupCommitPublisher:
     one batch per partition, all sent in one produce request. Nothing is acknowledged early: a
     caller whose group fails (or does not come back within `timeout_s`) gets the error.
     Records are keyed by tenant and partitioned like `publish_event`'s, so per-tenant order holds.
+    When nothing is in flight, a group waits `linger_s` for company before it goes (Kafka's linger.ms):
+    at a low rate that halves the produce requests each broker and this process handle, for a few
+    milliseconds of latency; under load the group in flight is the wait, and no linger is added.
     """
 
     def __init__(
@@ -100,9 +103,12 @@ class GroupCommitPublisher:
         *,
         topic: str,
         timeout_s: float = 1.0,
+        linger_s: float = 0.0,
         tracer_provider: TracerProvider | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bootstrap, self.client_id, self.topic, self.timeout_s = bootstrap, client_id, topic, timeout_s
+        self.linger_s, self.sleep = linger_s, sleep
         self.tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
         self.producer: Any = None
         self.forming: list[tuple[CloudEvent, dict[str, str], asyncio.Future[None]]] = []
@@ -156,6 +162,8 @@ class GroupCommitPublisher:
         await asyncio.wait_for(asyncio.shield(done), self.timeout_s)
 
     async def _flush(self) -> None:
+        if self.linger_s:
+            await self.sleep(self.linger_s)
         while self.forming:
             group, self.forming = self.forming, []
             try:

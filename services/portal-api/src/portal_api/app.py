@@ -124,6 +124,7 @@ def build_app(
         settings.kafka_bootstrap,
         f"{settings.service_name}-audit",
         topic=settings.topic(topics.AUDIT_EVENTS),
+        linger_s=settings.audit_linger_ms / 1000,
         tracer_provider=tracer_provider,
     )
     gate = AccessGate(policy or engine, limiter, audit, now)

@@ -49,6 +49,12 @@ class PortalSettings(ServiceSettings):
         ge=0,
         description="Seconds a tenant's onboarding view is reused by this replica (0: read each time).",
     )
+    audit_linger_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=50,
+        description="Milliseconds an audit record waits for others when none is in flight (one produce request).",
+    )
     usage_flush_s: float = Field(default=10.0, gt=0, description="Seconds between UsageRecorded batches.")
     plans_file: str = Field(default="", description="JSON plans (name -> plan); the packaged plans when unset.")
     cookie_secure: bool = Field(default=True, description="Mark the session cookie Secure (off only for plain http).")

@@ -23,10 +23,11 @@ class KafkaAuditTrail:
         *,
         topic: str,
         timeout_s: float = 1.0,
+        linger_s: float = 0.0,
         tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.group = GroupCommitPublisher(
-            bootstrap, client_id, topic=topic, timeout_s=timeout_s, tracer_provider=tracer_provider
+            bootstrap, client_id, topic=topic, timeout_s=timeout_s, linger_s=linger_s, tracer_provider=tracer_provider
         )
 
     async def start(self) -> None:
