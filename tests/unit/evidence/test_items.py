@@ -20,8 +20,12 @@ def test_evidence_is_kept_by_tenant_and_utc_month_with_its_bytes():
     assert item is not None and (item.tenant, item.kind, item.event_id) == ("acme", "provenance", "e1")
     assert item.period == "2026-12"  # 23:30 at -02:00 is December in UTC
     assert item.body["type"] == "io.trustportal.provenance.verified.v1"
-    assert stored(event("io.trustportal.policy.bundle-published.v1", tenantid="platform")).kind == "policy"
-    assert stored(event("io.trustportal.tenant.onboarded.v1")).kind == "onboarding"
+    policy, onboarding = (
+        stored(event("io.trustportal.policy.bundle-published.v1", tenantid="platform")),
+        stored(event("io.trustportal.tenant.onboarded.v1")),
+    )
+    assert policy is not None and policy.kind == "policy"
+    assert onboarding is not None and onboarding.kind == "onboarding"
 
 
 def test_what_is_not_evidence_is_skipped():

@@ -69,7 +69,7 @@ def test_roots_and_proofs_match_the_rfc_definitions_for_every_size():
 
 
 def test_every_inclusion_proof_verifies_and_any_change_fails():
-    tree = MerkleTree(leaf_hash(d) for d in DATA)
+    tree = MerkleTree([leaf_hash(d) for d in DATA])
     for n in (1, 2, 3, 7, 8, 9, 31, 64, 70):
         root = tree.root(n)
         for m in range(n):
@@ -85,7 +85,7 @@ def test_every_inclusion_proof_verifies_and_any_change_fails():
 
 
 def test_every_consistency_proof_verifies_and_any_change_fails():
-    tree = MerkleTree(leaf_hash(d) for d in DATA)
+    tree = MerkleTree([leaf_hash(d) for d in DATA])
     for new in (1, 2, 5, 8, 13, 32, 33, 70):
         for old in range(1, new + 1):
             proof = tree.consistency_proof(old, new)
@@ -97,7 +97,7 @@ def test_every_consistency_proof_verifies_and_any_change_fails():
 
 
 def test_a_tree_rebuilt_from_its_leaf_hashes_is_the_same_tree():
-    tree = MerkleTree(leaf_hash(d) for d in DATA)
+    tree = MerkleTree([leaf_hash(d) for d in DATA])
     assert MerkleTree(tree.levels[0]).root() == tree.root()
     with pytest.raises(ValueError):
         tree.inclusion_proof(70, 70)

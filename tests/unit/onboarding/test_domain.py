@@ -92,7 +92,9 @@ def test_a_conflicting_request_for_an_existing_slug_is_rejected():
 
 def test_a_verified_webhook_onboards_the_tenant_with_time_to_first_verify():
     record = decide(None, request(), now=NOW, sealed_secret="s", rules=RULES).record
+    assert record is not None
     done = record_verification(record, PingOutcome(True, 3, 200, 12.5), now=NOW + timedelta(seconds=2))
+    assert done.record is not None
     assert [type(f) for f in done.facts] == [WebhookVerified, TenantOnboarded]
     assert done.facts[0].data.attempts == 3
     assert done.facts[1].data.time_to_first_verify_s == 2.0
@@ -103,7 +105,9 @@ def test_a_verified_webhook_onboards_the_tenant_with_time_to_first_verify():
 
 def test_a_failed_verification_is_final_and_keeps_the_reason():
     record = decide(None, request(), now=NOW, sealed_secret="s", rules=RULES).record
+    assert record is not None
     done = record_verification(record, PingOutcome(False, 5, 500, 3.0, "HTTP 500 after 5 attempts"), now=NOW)
+    assert done.record is not None
     (fact,) = done.facts
     assert isinstance(fact, WebhookVerificationFailed)
     assert fact.data.attempts == 5 and fact.data.status_code == 500
@@ -113,6 +117,7 @@ def test_a_failed_verification_is_final_and_keeps_the_reason():
 
 def test_the_public_view_never_carries_the_secret():
     record = decide(None, request(), now=NOW, sealed_secret="sealed-secret", rules=RULES).record
+    assert record is not None
     assert "sealed-secret" not in record.view().model_dump_json()
 
 

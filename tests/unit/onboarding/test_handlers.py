@@ -53,11 +53,11 @@ class FakeDeps:
 
     def deps(self) -> Deps:
         return Deps(
-            tenants=self.tenants,  # type: ignore[arg-type]
-            members=self.members,  # type: ignore[arg-type]
+            tenants=self.tenants,
+            members=self.members,
             facts=self,
             webhooks=self,
-            leases=self,  # type: ignore[arg-type]
+            leases=self,
             secrets=self.secrets,
             rules=Rules(urls=UrlPolicy()),
             clock=lambda: NOW,

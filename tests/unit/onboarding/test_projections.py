@@ -1,9 +1,10 @@
 from datetime import UTC, datetime
+from typing import Any
 
 from onboarding import projections
 from onboarding.follow import BatchProgress
 from onboarding.projections import member_of
-from schemas.read_models import CohortView, TenantState
+from schemas.read_models import CohortMember, CohortView, TenantState
 from schemas.tenant import (
     Problem,
     TenantOnboarded,
@@ -17,7 +18,7 @@ from schemas.tenant import (
 )
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
-COMMON = {"source": "/tests", "time": NOW}
+COMMON: dict[str, Any] = {"source": "/tests", "time": NOW}
 
 
 def provisioned(slug):
@@ -78,7 +79,7 @@ def rejected(slug):
 
 def fold(*events):
     """Fold facts the way the store does: insert-only documents, a duplicate key changes nothing."""
-    members = {}
+    members: dict[str, CohortMember] = {}
     for event in events:
         member = member_of(event)
         if member is not None:

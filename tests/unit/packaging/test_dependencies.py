@@ -42,7 +42,9 @@ def imported(member: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in sorted((member / "src").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = []
+            names: list[str] = []
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from portal_api.auth import AuthenticationError, TokenVerifier
+from portal_api.auth import TokenVerifier
+from portal_api.errors import AuthenticationError
 
 KEY = ec.generate_private_key(ec.SECP256R1())
 JWKS = json.dumps({"keys": [{**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(KEY.public_key())), "kid": "k"}]})

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from portal_api.policy import POLICY_DIR, PolicyBundle, PolicyEngine
@@ -121,7 +122,8 @@ def opa_eval(query: str, corpus: list[dict], tmp_path: Path) -> list:
     for module in modules:
         args += ["-d", module]
     out = subprocess.run([*args, query], capture_output=True, text=True, check=True).stdout
-    return json.loads(out)["result"][0]["expressions"][0]["value"]
+    value: list[Any] = json.loads(out)["result"][0]["expressions"][0]["value"]
+    return value
 
 
 def test_opa_and_regopy_give_identical_authorization_decisions(engine, tmp_path):

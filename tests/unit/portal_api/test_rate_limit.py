@@ -2,7 +2,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from portal_api.rate_limit import RateLimitedError, RateLimiter, Window
+from portal_api.errors import RateLimitedError
+from portal_api.rate_limit import RateLimiter, Window
 from pymongo.errors import PyMongoError
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 import httpx
 from faststream.asgi import AsgiFastStream
 from prometheus_client import CollectorRegistry
@@ -10,7 +12,7 @@ from service_kit.settings import ServiceSettings
 async def test_readiness_names_the_dependency_that_is_down_while_liveness_stays_up():
     settings = ServiceSettings(kafka_bootstrap="127.0.0.1:1", mongo_uri="mongodb://127.0.0.1:1/")
     broker, _ = build_broker(settings, group="g")
-    mongo = AsyncMongoClient(settings.mongo_uri, serverSelectionTimeoutMS=200)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, serverSelectionTimeoutMS=200)
     app = AsgiFastStream(asgi_routes=health_routes(broker, mongo, CollectorRegistry(), timeout_s=0.5))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         live = await client.get("/healthz")

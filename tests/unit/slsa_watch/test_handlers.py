@@ -7,22 +7,29 @@ import threading
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
+from schemas.policy import TrustPolicyUpdated
 from service_kit.testing import InMemoryProjectionStore, RecordingBatchPublisher
 from service_kit.testing.provenance import Signer
-from slsa_watch import handlers
 from slsa_watch.domain import decide, policy_of
 from slsa_watch.handlers import INLINE_ENVELOPE_BYTES, Deps, verify_batch
 from slsa_watch.metrics import SlsaMetrics
+from slsa_watch.verdict import TrustPolicy
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
 class InMemoryPolicyBook:
-    def __init__(self, policies: dict) -> None:
+    """TrustPolicies over a dict."""
+
+    def __init__(self, policies: dict[str, TrustPolicy]) -> None:
         self.policies = policies
 
-    async def policy(self, tenant: str):
+    async def policy(self, tenant: str) -> TrustPolicy | None:
         return self.policies.get(tenant)
+
+    async def record(self, event: TrustPolicyUpdated) -> bool:
+        self.policies[event.tenantid] = policy_of(event)
+        return True
 
 
 async def test_large_envelopes_are_judged_on_a_worker_thread_and_verdicts_keep_their_order(monkeypatch):
@@ -34,13 +41,13 @@ async def test_large_envelopes_are_judged_on_a_worker_thread_and_verdicts_keep_t
     large = json.dumps(padded)
     submissions = [acme.submission(repo, "robot.tar", envelope, NOW) for envelope in (small, large, small)]
     threads: list[bool] = []
-    real = handlers.decide
+    real = decide
 
     def recording(submission, policy, now):
         threads.append(threading.current_thread() is threading.main_thread())
         return real(submission, policy, now)
 
-    monkeypatch.setattr(handlers, "decide", recording)
+    monkeypatch.setattr("slsa_watch.handlers.decide", recording)
     published = RecordingBatchPublisher()
 
     async def dead_letter(record, exc) -> None:
@@ -75,8 +82,8 @@ async def test_verdicts_fold_into_the_map_and_adoption_is_shown_only_when_a_row_
     repos: InMemoryProjectionStore[SlsaRepoStatus] = InMemoryProjectionStore()
     registry = CollectorRegistry()
     deps = Deps(
-        policies=InMemoryPolicyBook({}),  # type: ignore[arg-type]
-        repos=repos,  # type: ignore[arg-type]
+        policies=InMemoryPolicyBook({}),
+        repos=repos,
         verdicts=RecordingBatchPublisher(),
         dead_letter=None,  # type: ignore[arg-type]
         metrics=SlsaMetrics(registry),
@@ -96,7 +103,7 @@ async def test_a_trust_policy_update_is_kept_only_when_newer_than_the_one_in_for
     from slsa_watch.policies import PolicyBook
 
     acme = Signer("acme")
-    book = PolicyBook(InMemoryProjectionStore(), ttl_s=60)  # type: ignore[arg-type]
+    book = PolicyBook(InMemoryProjectionStore(), ttl_s=60)
     deps = Deps(
         policies=book, repos=None, verdicts=RecordingBatchPublisher(), dead_letter=None,  # type: ignore[arg-type]
         metrics=SlsaMetrics(CollectorRegistry()), clock=lambda: NOW,

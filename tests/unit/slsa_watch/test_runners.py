@@ -15,7 +15,7 @@ from schemas.runner import (
     HermeticJobStartedData,
 )
 from service_kit.testing import InMemoryProjectionStore
-from slsa_watch.runners import JobRecord, Pools, quantile, snapshot
+from slsa_watch.runners import JobRecord, Pools, PoolSnapshot, quantile, snapshot
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 POOLS = Pools({"hermetic-linux": 4}, wait_bound_s=120, window=timedelta(minutes=10))
@@ -41,10 +41,11 @@ def job(job_id: str, queued: float, started: float | None = None, finished: floa
     return events
 
 
-def fold(events) -> JobRecord | None:
-    record = None
+def fold(events) -> JobRecord:
+    record: JobRecord | None = None
     for event in events:
         record = JobRecord.folded(record, event) or record
+    assert record is not None
     return record
 
 
@@ -90,7 +91,8 @@ async def test_a_saturation_signal_repeated_after_a_failure_or_a_restart_keeps_i
     from prometheus_client import CollectorRegistry
     from slsa_watch.runner_watch import RunnerGauges, RunnerWatch
 
-    jobs, snapshots = InMemoryProjectionStore(), InMemoryProjectionStore()
+    jobs: InMemoryProjectionStore[JobRecord] = InMemoryProjectionStore()
+    snapshots: InMemoryProjectionStore[PoolSnapshot] = InMemoryProjectionStore()
     sent: list = []
 
     class FlakySignals:

@@ -9,8 +9,8 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from schemas.provenance import MAX_ENVELOPE_BYTES
-from slsa_watch.dsse import load_key, pae
+from schemas.provenance import MAX_ENVELOPE_BYTES, pae
+from slsa_watch.dsse import load_key
 from slsa_watch.verdict import BuilderRule, TrustPolicy, judge
 
 from tests.unit.slsa_watch.vectors import VSA, VSA_KEY

@@ -24,8 +24,7 @@ from service_kit.logging import get_logger
 from slsa_watch import projections
 from slsa_watch.domain import decide
 from slsa_watch.metrics import SlsaMetrics
-from slsa_watch.policies import PolicyBook
-from slsa_watch.ports import Clock, DeadLetter, FoldedViews, VerdictPublisher
+from slsa_watch.ports import Clock, DeadLetter, FoldedViews, TrustPolicies, VerdictPublisher
 from slsa_watch.verdict import TrustPolicy
 
 log = get_logger(__name__)
@@ -35,7 +34,7 @@ log = get_logger(__name__)
 class Deps:
     """What the handlers need, built once in app.py (tests pass fakes)."""
 
-    policies: PolicyBook
+    policies: TrustPolicies
     repos: FoldedViews[SlsaRepoStatus]
     verdicts: VerdictPublisher
     dead_letter: DeadLetter

@@ -10,11 +10,26 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
 from schemas.envelope import CloudEvent
+from schemas.policy import TrustPolicyUpdated
 from schemas.provenance import ProvenanceVerdict
 from service_kit.ports import Clock, DeadLetter, FoldedViews, Views, WritableViews
 
+from slsa_watch.verdict import TrustPolicy
+
 V = TypeVar("V", bound=BaseModel)
 E = TypeVar("E")
+
+
+class TrustPolicies(Protocol):
+    """Each tenant's trust policy in force (PolicyBook over MongoDB)."""
+
+    async def policy(self, tenant: str) -> TrustPolicy | None:
+        """The tenant's policy in force, or None when it registered none."""
+        ...
+
+    async def record(self, event: TrustPolicyUpdated) -> bool:
+        """Keep `event` if it is the tenant's newest policy; whether it was kept."""
+        ...
 
 
 class VerdictPublisher(Protocol):
@@ -33,4 +48,13 @@ class SignalPublisher(Protocol):
         ...
 
 
-__all__ = ["Clock", "DeadLetter", "FoldedViews", "SignalPublisher", "VerdictPublisher", "Views", "WritableViews"]
+__all__ = [
+    "Clock",
+    "DeadLetter",
+    "FoldedViews",
+    "SignalPublisher",
+    "TrustPolicies",
+    "VerdictPublisher",
+    "Views",
+    "WritableViews",
+]
