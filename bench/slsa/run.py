@@ -23,6 +23,7 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +36,8 @@ from schemas.envelope import CONTENT_TYPE, CloudEvent
 from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
 from service_kit.testing.launcher import ServiceProcess, env_for, free_port
 from service_kit.testing.provenance import HOSTED_BUILDER, Signer
-from slsa_watch.dsse import MAX_SIGNATURES, EnvelopeError, load_key, parse, verify
+from slsa_watch.dsse import MAX_SIGNATURES, load_key, parse, verify
+from slsa_watch.errors import EnvelopeError
 from slsa_watch.settings import SlsaWatchSettings
 from slsa_watch.verdict import IN_TOTO, BuilderRule, TrustPolicy, judge
 
@@ -60,7 +62,7 @@ def workload(n: int) -> tuple[list[Signer], list[CloudEvent], list[str]]:
         repo = f"github.com/{signer.tenant}/service-{i % 25}"
         artifact = f"service-{i}.tar.gz"
         builder = HOSTED_BUILDER if i % 3 == 0 else None
-        envelope = signer.envelope(repo, artifact, **({"builder": builder} if builder else {}))
+        envelope = signer.envelope(repo, artifact, builder=builder) if builder else signer.envelope(repo, artifact)
         if i % 10 == 9:  # tampered: the signature no longer covers the payload
             doc = json.loads(envelope)
             doc["payload"] = doc["payload"][:-8] + "AAAAAAA="
@@ -81,7 +83,7 @@ def raw_verifications_per_second(signers: list[Signer], envelopes: list[str]) ->
 
 
 async def run_through_kafka(
-    settings: SlsaWatchSettings, policies: list[CloudEvent], submissions: list[CloudEvent]
+    settings: SlsaWatchSettings, policies: Sequence[CloudEvent], submissions: Sequence[CloudEvent]
 ) -> dict[str, float]:
     """Publish the submissions and wait for as many verdicts; verdicts/s from the first send to the last verdict."""
     producer = AIOKafkaProducer(

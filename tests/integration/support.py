@@ -88,7 +88,8 @@ async def consumed(settings: ServiceSettings, group: str, topic: str, timeout: f
 
 
 def tenant(mongo: MongoClient, settings: OnboardingSettings, slug: str) -> dict | None:
-    return mongo[settings.mongo_db]["onboarding_tenants"].find_one({"_id": slug})
+    found: dict | None = mongo[settings.mongo_db]["onboarding_tenants"].find_one({"_id": slug})
+    return found
 
 
 def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> CohortView:

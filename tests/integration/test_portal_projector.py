@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal_api import handlers
 from portal_api.adapters.mongo import PortalStores, ensure_indexes
 from portal_api.routes import projection_routes
@@ -34,8 +36,8 @@ async def test_decisions_are_filed_once_and_the_newest_policy_wins_on_kafka_and_
     try:
         async with publisher(settings, topics.AUDIT_EVENTS) as send:
 
-            async def publish(event: object, topic: str) -> None:
-                await send(event, topic)  # type: ignore[arg-type]
+            async def publish(event: Any, topic: str) -> None:
+                await send(event, topic)
 
             async def settle() -> None:
                 async def done() -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import generate_latest
 from pymongo import MongoClient
-from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT
+from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT, ProvenanceVerdict
 from schemas.read_models import SlsaRepoStatus
 from schemas.runner import (
     HermeticJobFinished,
@@ -65,9 +65,9 @@ async def send(slsa_settings):
         yield publish
 
 
-async def verdicts(settings, count: int) -> dict[str, object]:
+async def verdicts(settings, count: int) -> dict[str, ProvenanceVerdict]:
     """The verdicts on provenance.events.v1 by submission id, once `count` have arrived."""
-    found: dict[str, object] = {}
+    found: dict[str, ProvenanceVerdict] = {}
 
     async def arrived() -> bool:
         records = await read_topic(settings, topics.PROVENANCE_EVENTS, idle_s=0.3)
