@@ -43,8 +43,8 @@ from pymongo import MongoClient
 from service_kit.testing.launcher import ServiceProcess, env_for, free_port
 
 sys.path.insert(0, str(Path(__file__).parent))
-import load
-from cpu import CpuMeter, pid_file
+import load  # type: ignore[import-not-found]  # this directory, put on the path above
+from cpu import CpuMeter, pid_file  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench/results/portal.json"
@@ -121,7 +121,7 @@ def open_loop(
             await load.open_loop(url, headers, rate, warm_up_s, pool)
         if meter:
             meter.start()
-        measured = await load.open_loop(url, headers, rate, seconds, pool)
+        measured: tuple[load.Sample, float] = await load.open_loop(url, headers, rate, seconds, pool)
         if meter:
             meter.stop()
         for conn in pool:

@@ -15,6 +15,7 @@ import yaml
 from evidence.settings import EvidenceSettings
 from onboarding.settings import OnboardingSettings
 from portal_api.settings import PortalSettings
+from pydantic_settings import BaseSettings
 from slsa_watch.settings import SlsaWatchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +148,7 @@ def test_every_topic_has_a_dead_letter_twin(docs):
     assert all(f"{t}.dlq" in topics for t in topics if not t.endswith(".dlq"))
 
 
-SETTINGS = {
+SETTINGS: dict[str, type[BaseSettings]] = {
     "ONBOARDING_": OnboardingSettings,
     "PORTAL_": PortalSettings,
     "SLSA_WATCH_": SlsaWatchSettings,

@@ -6,9 +6,11 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
+from pymongo.collection import Collection
 
 from schemas import topics
 from tests.integration.support import read_topic
@@ -24,7 +26,7 @@ class Issuer:
     membership in the portal (roles live in the portal, not in the token)."""
 
     def __init__(self) -> None:
-        self.users = None  # the portal's portal_users collection, set by the portal_settings fixture
+        self.users: Collection[dict[str, Any]] | None = None  # portal_users, set by the portal_settings fixture
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.kid = uuid.uuid4().hex[:8]
         jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))

@@ -252,8 +252,8 @@ async def test_a_strangers_request_for_a_reserved_or_invalid_slug_changes_no_ten
                                  time_to_first_verify_s=0.0)  # fmt: skip
     hostile.append(TenantOnboarded.create(data=forged, source="/services/onboarding", tenantid="platform", time=NOW))
 
-    for event in hostile:
-        await send(event, topics.TENANT_EVENTS)
+    for fact in hostile:
+        await send(fact, topics.TENANT_EVENTS)
     for event, topic in baseline:
         await send(event, topic)
     await eventually(lambda: db["evidence_items"].count_documents({}) >= len(baseline), what="the baseline evidence")

@@ -154,7 +154,7 @@ def test_only_admins_create_api_keys(portal, issuer):
 def test_the_policy_bundle_in_force_is_published_once_per_hash(issuer, portal_settings):
     for _ in range(2):  # a restart publishes the same fact again, with the same id
         with TestClient(build_app(portal_settings)) as client:
-            sha = client.app.state.engine.bundle.sha256
+            sha = client.app.state.engine.bundle.sha256  # type: ignore[attr-defined]  # the FastAPI app
     records = [json.loads(r.value) for r in asyncio.run(read_topic(portal_settings, topics.POLICY_EVENTS))]
     assert {r["id"] for r in records} == {records[0]["id"]} and len(records) == 2
     assert records[0]["type"] == "io.trustportal.policy.bundle-published.v1"

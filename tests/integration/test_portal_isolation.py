@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -252,7 +253,7 @@ def seed_guarded_acme(db, onboarding_db, bucket) -> None:
     bucket.upload_from_stream_with_id(PACK, "evidence.tar", build("acme", "2026-10", [item.item()]).archive)
 
 
-def guarded_readers(client, issuer) -> dict[str, tuple[object, dict[str, str]]]:
+def guarded_readers(client, issuer) -> dict[str, tuple[Any, dict[str, str]]]:
     """Every role that reads acme (users, API keys, platform staff): the subject and its credentials."""
     from portal_api.authorization import Subject
 

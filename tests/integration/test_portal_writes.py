@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -33,7 +34,7 @@ ENVELOPE = {
 
 
 def pem(key) -> str:
-    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    return str(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
 
 
 def admin_key(portal, issuer, tenant: str, role: str = "engineer") -> dict[str, str]:
@@ -80,7 +81,7 @@ def test_an_engineer_key_submits_provenance_once_per_idempotency_key(portal, iss
 
 def test_an_admin_registers_a_trust_policy_and_the_slsa_map_shows_it(portal, issuer, portal_settings):
     admin = issuer.bearer("ana", {"acme": ["admin"]})
-    policy = {
+    policy: dict[str, Any] = {
         "keys": [
             {
                 "key_id": "release-ed25519",
@@ -206,9 +207,10 @@ def test_one_trace_runs_from_an_http_write_through_the_kafka_publish_into_the_co
 
         def server_trace() -> int | None:
             spans = exporter.get_finished_spans()
-            return next(
+            found: int | None = next(
                 (s.context.trace_id for s in spans if s.kind == SpanKind.SERVER and "trust-policy" in s.name), None
             )
+            return found
 
         def consumed() -> list:
             # The bundle published at start-up is consumed too, in its own trace: look for the request's.

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import generate_latest
 from pymongo import MongoClient
-from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT, ProvenanceVerdict
+from schemas.provenance import MAX_ENVELOPE_BYTES, VERDICT, ProvenanceRejected, ProvenanceVerdict, ProvenanceVerified
 from schemas.read_models import SlsaRepoStatus
 from schemas.runner import (
     HermeticJobFinished,
@@ -65,6 +65,12 @@ async def send(slsa_settings):
         yield publish
 
 
+def rejected(verdict: ProvenanceVerdict) -> ProvenanceRejected:
+    """The verdict, which must be a rejection."""
+    assert isinstance(verdict, ProvenanceRejected), verdict
+    return verdict
+
+
 async def verdicts(settings, count: int) -> dict[str, ProvenanceVerdict]:
     """The verdicts on provenance.events.v1 by submission id, once `count` have arrived."""
     found: dict[str, ProvenanceVerdict] = {}
@@ -106,25 +112,25 @@ async def test_submissions_get_verdicts_with_levels_every_failed_check_and_a_sls
     by_case = {name: found[s.data.submission_id] for name, s in cases.items()}
 
     l3 = by_case["l3"]
-    assert l3.type.endswith("verified.v1") and l3.data.build_level == 3
+    assert isinstance(l3, ProvenanceVerified) and l3.data.build_level == 3
     assert l3.data.hermetic and l3.data.dependencies_pinned and l3.data.signed_by == "release-2026"
     assert l3.data.policy_id == "policy-1"
     l2 = by_case["l2"]
-    assert l2.type.endswith("verified.v1") and l2.data.build_level == 2
+    assert isinstance(l2, ProvenanceVerified) and l2.data.build_level == 2
     assert not l2.data.hermetic and not l2.data.dependencies_pinned
     untrusted = by_case["untrusted"]
-    assert untrusted.type.endswith("rejected.v1")
+    assert isinstance(untrusted, ProvenanceRejected)
     reasons = " | ".join(untrusted.data.reasons)
     assert "subject: no subject has sha256" in reasons
     assert f"builder: {UNTRUSTED_BUILDER} is not a builder the tenant trusts" in reasons
     assert "github.com/evil/fork is not an expected source repository" in reasons
     assert len(untrusted.data.reasons) == 4, untrusted.data.reasons  # subject, builder, expected source, submitted
     tampered_verdict = by_case["tampered"]
-    assert tampered_verdict.type.endswith("rejected.v1") and tampered_verdict.data.build_level == 0
+    assert isinstance(tampered_verdict, ProvenanceRejected) and tampered_verdict.data.build_level == 0
     assert tampered_verdict.data.reasons[0].startswith("signature:")
 
     async def mapped() -> bool:
-        return db["slsa_repos"].count_documents({"tenant": "acme"}) == 4
+        return bool(db["slsa_repos"].count_documents({"tenant": "acme"}) == 4)
 
     await eventually(mapped, what="four SLSA map rows")
     rows = {r["repo"]: SlsaRepoStatus.model_validate(r) for r in db["slsa_repos"].find({"tenant": "acme"})}
@@ -182,7 +188,7 @@ async def test_hostile_input_gets_a_verdict_or_the_dlq_and_never_stops_the_servi
         await send(event)
 
     found = await verdicts(slsa_settings, len(hostile) + 2)
-    reasons = {name: " | ".join(found[e.data.submission_id].data.reasons) for name, e in hostile.items()}
+    reasons = {name: " | ".join(rejected(found[e.data.submission_id]).data.reasons) for name, e in hostile.items()}
     assert reasons["bad base64"].startswith("envelope:") and "base64" in reasons["bad base64"]
     assert reasons["malformed json"].startswith("envelope:")
     assert "text/plain" in reasons["wrong payload type"]
@@ -264,7 +270,7 @@ async def test_runner_events_give_pool_figures_a_saturation_signal_and_gauges(sl
 async def test_the_roles_split_the_consumers(slsa_settings):
     def consumed(role: str) -> set[str]:
         service = build_app(slsa_settings.model_copy(update={"role": role}))
-        names = [t.name if hasattr(t, "name") else t for s in service.broker.subscribers for t in s.topics]
+        names = [t.name if hasattr(t, "name") else t for s in service.broker.subscribers for t in s.topics]  # type: ignore[attr-defined]
         return {n.removeprefix(slsa_settings.topic_prefix) for n in names}
 
     verifier, projector = consumed("verifier"), consumed("projector")
