@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -12,6 +11,7 @@ from pymongo import MongoClient
 from service_kit.testing.webhooks import WebhookReceiver
 
 from tests.e2e.conftest import run_cli
+from tests.integration.support import poll
 
 FINAL = {"onboarded", "verification_failed"}
 
@@ -98,30 +98,22 @@ def test_the_service_killed_mid_batch_and_restarted_leaves_every_tenant_final(
     assert sent.returncode == 1  # not followed, so not known to be verified
 
     tenants = mongo[settings.mongo_db]["onboarding_tenants"]
-    deadline = time.monotonic() + 30
-    while tenants.count_documents({"state": "onboarded"}) < 4 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    poll(lambda: tenants.count_documents({"state": "onboarded"}) >= 4, timeout=30, interval=0.05)
     service.kill()
     done_before = tenants.count_documents({"state": {"$in": sorted(FINAL)}})
     assert done_before < len(slugs), "the kill came too late to interrupt the batch"
 
     run_service(ONBOARDING_VERIFY_CONCURRENCY="8")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if tenants.count_documents({"state": {"$in": sorted(FINAL)}}) == len(slugs):
-            break
-        time.sleep(0.2)
+    poll(lambda: tenants.count_documents({"state": {"$in": sorted(FINAL)}}) == len(slugs), timeout=60)
     docs = {d["_id"]: d for d in tenants.find()}
     assert sorted(docs) == slugs, "every tenant exists exactly once"
     assert {d["state"] for d in docs.values()} == {"onboarded"}
 
     # Every fact reached the cohort projection too: none was lost in the crash.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        metrics = json.loads(run_cli(settings, "status", "--cohort", "crash", "--json").stdout)
-        if metrics["verified"] == len(slugs):
-            break
-        time.sleep(0.5)
+    def cohort() -> dict:
+        return dict(json.loads(run_cli(settings, "status", "--cohort", "crash", "--json").stdout))
+
+    metrics = poll(lambda: (m := cohort())["verified"] == len(slugs) and m, timeout=30, interval=0.5) or cohort()
     assert metrics["verified"] == len(slugs) and metrics["failed"] == 0
 
 

@@ -51,7 +51,7 @@ async def read_topic(settings: OnboardingSettings, topic: str, *, idle_s: float 
 
 
 async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float = 30.0, what: str = "") -> None:
-    """Poll until `check` is true; fail naming `what` after `timeout` seconds."""
+    """`wait_for` for asyncio: poll until `check` is true without blocking the loop; fail naming `what`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
@@ -97,13 +97,24 @@ def cohort(mongo: MongoClient, settings: OnboardingSettings, name: str) -> Cohor
     return projections.cohort_view(name, [CohortMember.model_validate(m) for m in members])
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:
-    """Poll `check` (blocking) until it returns something truthy, and return that; fail naming `what`."""
+def poll(check: Callable[[], Any], *, timeout: float = 60.0, interval: float = 0.2) -> Any:
+    """Call `check` (blocking) until it answers something truthy or `timeout` passes; its last answer either way.
+
+    The one polling loop of the integration and end-to-end tests: `wait_for` fails when time runs out,
+    `eventually` is its asyncio twin.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
+    while True:
+        value = check()
+        if value or time.monotonic() >= deadline:
             return value
-        time.sleep(0.2)
+        time.sleep(interval)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:
+    """Poll `check` until it returns something truthy, and return that; fail naming `what`."""
+    if value := poll(check, timeout=timeout):
+        return value
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 

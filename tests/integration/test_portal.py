@@ -14,7 +14,7 @@ from pymongo import MongoClient
 from schemas import topics
 from tests.integration.conftest import MONGO
 from tests.integration.portal_support import Issuer, audit_records
-from tests.integration.support import read_topic, wait_for
+from tests.integration.support import poll, read_topic, wait_for
 from tests.integration.test_portal_isolation import BODIES
 
 
@@ -207,14 +207,11 @@ def test_the_audit_tab_lists_a_tenants_decisions_to_its_auditors_and_admins_only
         portal.get("/api/v1/tenants/acme/overview", headers=issuer.bearer("vic", {"acme": ["viewer"]}))
     portal.get("/api/v1/tenants/beta/overview", headers=issuer.bearer("bea", {"beta": ["viewer"]}))
 
-    deadline = time.monotonic() + 15
-    entries: list = []
-    while time.monotonic() < deadline:
-        entries = portal.get("/api/v1/tenants/acme/audit", headers=auditor).json()["entries"]
-        if sum(1 for e in entries if e["subject"] == "vic") == 3:
-            break
-        time.sleep(0.2)
-    assert sum(1 for e in entries if e["subject"] == "vic") == 3
+    def vic_entries() -> list | None:
+        entries = list(portal.get("/api/v1/tenants/acme/audit", headers=auditor).json()["entries"])
+        return entries if sum(1 for e in entries if e["subject"] == "vic") == 3 else None
+
+    entries = wait_for(vic_entries, timeout=15, what="vic's three decisions in acme's Audit tab")
     assert {e["tenant"] for e in entries} == {"acme"}  # beta's decisions never show here
     stamps = [e["decided_at"] for e in entries]
     assert stamps == sorted(stamps, reverse=True)
@@ -312,9 +309,7 @@ def test_the_api_and_projector_roles_split_requests_from_read_models(issuer, por
         assert serves.get("/api/v1/tenants/acme/overview", headers=viewer).status_code == 200
         with MongoClient(MONGO) as mongo:
             audit = mongo[portal_settings.mongo_db]["portal_audit"]
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and not audit.count_documents({"subject": "vic"}):
-                time.sleep(0.2)
+            poll(lambda: audit.count_documents({"subject": "vic"}), timeout=15)
             assert audit.count_documents({"subject": "vic"}) == 1  # folded by the projector process
 
 
@@ -337,9 +332,7 @@ def test_a_poison_record_in_an_audit_batch_goes_to_the_dlq_alone(portal, issuer,
     portal.get("/api/v1/tenants/acme/overview", headers=viewer)
     with MongoClient(MONGO) as mongo:
         audit = mongo[portal_settings.mongo_db]["portal_audit"]
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and audit.count_documents({"subject": "vic"}) < 2:
-            time.sleep(0.2)
+        poll(lambda: audit.count_documents({"subject": "vic"}) >= 2, timeout=15)
         assert audit.count_documents({"subject": "vic"}) == 2
     dead = asyncio.run(read_topic(portal_settings, topics.dlq(topics.AUDIT_EVENTS)))
     assert [r.value for r in dead] == [b'{"not": "an event"}']
@@ -397,11 +390,15 @@ def strangers_are_filed_apart(portal, issuer, portal_settings) -> None:
     assert len(strangers) == limit and {r["tenantid"] for r in strangers} == {"platform"}
 
     auditor = issuer.bearer("aud", {"acme": ["auditor"]})
-    deadline = time.monotonic() + 15
-    entries: list = []
-    while time.monotonic() < deadline and not any(e["subject"] == "vic" for e in entries):
-        entries = portal.get("/api/v1/tenants/acme/audit", params={"limit": 200}, headers=auditor).json()["entries"]
-        time.sleep(0.2)
+
+    def audit_page() -> list:
+        return list(portal.get("/api/v1/tenants/acme/audit", params={"limit": 200}, headers=auditor).json()["entries"])
+
+    entries = wait_for(
+        lambda: (page := audit_page()) and any(e["subject"] == "vic" for e in page) and page,
+        timeout=15,
+        what="vic's decision in acme's Audit tab",
+    )
     assert any(e["subject"] == "vic" for e in entries)  # the projection has caught up past mallory's records
     assert not [e for e in entries if e["subject"] == "mallory"]
     with MongoClient(MONGO) as client:
