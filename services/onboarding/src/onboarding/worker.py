@@ -73,6 +73,11 @@ class VerificationWorker:
                 log.warning("verification sweep failed", error=f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(self._sweep_interval_s)
 
+    async def drain(self) -> None:
+        """Wait until every verification scheduled so far (and any they schedule) has finished."""
+        while self._active:
+            await asyncio.gather(*list(self._active.values()), return_exceptions=True)
+
     @property
     def in_flight(self) -> int:
         """Verifications scheduled or running."""
