@@ -1,1 +1,1 @@
-"""Behaviour suites run twice: on fakes (unit, FastStream's TestKafkaBroker) and on the real stack (integration)."""
+"""Behaviour suites, each run by a unit test on fakes and by an integration test on the real Kafka and FerretDB."""

@@ -1,4 +1,4 @@
-"""Onboarding's intake suite on Kafka and FerretDB (the unit suite runs it on TestKafkaBroker with fakes)."""
+"""Onboarding's intake suite on the real Kafka broker and FerretDB (tests/unit/onboarding/test_routes.py too)."""
 
 from __future__ import annotations
 

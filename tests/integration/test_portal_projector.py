@@ -1,4 +1,4 @@
-"""The projector's behaviour suite on the real broker and MongoDB (the unit suite runs it on TestKafkaBroker)."""
+"""The projector's behaviour suite on the real Kafka broker and FerretDB (tests/unit/portal_api/test_routes.py too)."""
 
 from __future__ import annotations
 

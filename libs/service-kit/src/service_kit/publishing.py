@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+from aiokafka.partitioner import DefaultPartitioner
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
 from opentelemetry.propagate import inject
@@ -23,6 +24,7 @@ __all__ = [
     "event_headers",
     "one_shot_publisher",
     "publish_event",
+    "started_producer",
 ]
 
 
@@ -34,6 +36,17 @@ def event_headers(event: CloudEvent) -> dict[str, str]:
 async def publish_event(broker: KafkaBroker, event: CloudEvent, *, topic: str) -> None:
     """Publish one event in CloudEvents structured mode, keyed by its tenant."""
     await broker.publish(event.to_json(), topic=topic, key=event.tenantid.encode(), headers=event_headers(event))
+
+
+async def started_producer(bootstrap: str, client_id: str, *, linger_ms: int = 0) -> Any:
+    """A started aiokafka producer as every publisher here uses it: acks=all, idempotent (raises when Kafka is down)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True, linger_ms=linger_ms
+    )
+    await producer.start()
+    return producer
 
 
 class BulkPublisher:
@@ -50,13 +63,7 @@ class BulkPublisher:
 
     async def start(self) -> None:
         """Connect (raises when Kafka is unreachable)."""
-        from aiokafka import AIOKafkaProducer
-
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all", enable_idempotence=True, linger_ms=2
-        )
-        await producer.start()
-        self.producer = producer
+        self.producer = await started_producer(self.bootstrap, self.client_id, linger_ms=2)
 
     async def stop(self) -> None:
         """Flush and close."""
@@ -113,17 +120,13 @@ class GroupCommitPublisher:
         self.producer: Any = None
         self.forming: list[tuple[CloudEvent, dict[str, str], asyncio.Future[None]]] = []
         self.flusher: asyncio.Task[None] | None = None
+        self.choose = DefaultPartitioner()  # tenant key -> partition, as publish_event's producer chooses
         self.groups = 0  # how many groups went out (with `records`, the mean group size)
         self.records = 0
 
     async def start(self) -> None:
         """Connect (raises when Kafka is unreachable); until then `publish` raises ConnectionError."""
-        from aiokafka import AIOKafkaProducer
-
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all", enable_idempotence=True
-        )
-        await producer.start()
+        producer = await started_producer(self.bootstrap, self.client_id)
         await producer.partitions_for(self.topic)  # metadata now, not on the first request
         self.producer = producer
 
@@ -181,16 +184,13 @@ class GroupCommitPublisher:
                     done.set_result(None)
 
     async def _send(self, records: Sequence[tuple[CloudEvent, dict[str, str]]]) -> None:
-        from aiokafka.partitioner import DefaultPartitioner
-
         partitions = sorted(await self.producer.partitions_for(self.topic))
-        choose = DefaultPartitioner()
         batches: dict[int, Any] = {}
         sent = []
         for event, context in records:
             key = event.tenantid.encode()
             headers = [(k, v.encode()) for k, v in {**event_headers(event), **context}.items()]
-            partition = choose(key, partitions, partitions)
+            partition = self.choose(key, partitions, partitions)
             batch = batches.setdefault(partition, self.producer.create_batch())
             if batch.append(key=key, value=event.to_json(), timestamp=None, headers=headers) is None:
                 sent.append(await self.producer.send_batch(batch, self.topic, partition=partition))

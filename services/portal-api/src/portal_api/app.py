@@ -31,7 +31,7 @@ from service_kit.logging import get_logger
 from service_kit.mongo import Doc, build_mongo
 from service_kit.periodic import Periodic
 from service_kit.ports import system_clock
-from service_kit.publishing import publish_event
+from service_kit.publishing import GroupCommitPublisher, publish_event
 from service_kit.tracing import build_tracer_provider
 
 from portal_api import handlers
@@ -121,11 +121,13 @@ def build_app(
         clock=now,
     )
     audit = KafkaAuditTrail(
-        settings.kafka_bootstrap,
-        f"{settings.service_name}-audit",
-        topic=settings.topic(topics.AUDIT_EVENTS),
-        linger_s=settings.audit_linger_ms / 1000,
-        tracer_provider=tracer_provider,
+        GroupCommitPublisher(
+            settings.kafka_bootstrap,
+            f"{settings.service_name}-audit",
+            topic=settings.topic(topics.AUDIT_EVENTS),
+            linger_s=settings.audit_linger_ms / 1000,
+            tracer_provider=tracer_provider,
+        )
     )
     gate = AccessGate(policy or engine, limiter, audit, now)
     prefix = settings.topic("")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from faststream.kafka import KafkaBroker
-from opentelemetry.trace import TracerProvider
 from schemas.audit import AccessDecided
 from schemas.envelope import CloudEvent
 from service_kit.publishing import GroupCommitPublisher, publish_event
@@ -16,19 +15,8 @@ from portal_api.errors import DependencyUnavailableError
 class KafkaAuditTrail:
     """AccessDecided records of concurrent requests go out together; each caller waits for its own ack."""
 
-    def __init__(
-        self,
-        bootstrap: str,
-        client_id: str,
-        *,
-        topic: str,
-        timeout_s: float = 1.0,
-        linger_s: float = 0.0,
-        tracer_provider: TracerProvider | None = None,
-    ) -> None:
-        self.group = GroupCommitPublisher(
-            bootstrap, client_id, topic=topic, timeout_s=timeout_s, linger_s=linger_s, tracer_provider=tracer_provider
-        )
+    def __init__(self, group: GroupCommitPublisher) -> None:
+        self.group = group
 
     async def start(self) -> None:
         """Connect the producer (raises when Kafka is unreachable)."""
