@@ -15,18 +15,29 @@ from urllib.parse import urlsplit
 
 @dataclass
 class Sample:
-    """Latencies in seconds and the status codes seen."""
+    """Latencies in seconds, when each request was due (seconds from the start) and the status codes seen."""
 
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    due: list[float] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
         return sum(n for status, n in self.statuses.items() if status != 200)
 
-    def add(self, latency: float, status: int) -> None:
+    def add(self, latency: float, status: int, due: float = 0.0) -> None:
         self.latencies.append(latency)
         self.statuses[status] += 1
+        self.due.append(due)
+
+    def slowest(self, share: float = 0.01) -> tuple[float, float]:
+        """When the slowest `share` of requests were due: (first, last) in seconds from the start.
+
+        A narrow span is one stall (a collection, a broker hiccup); a wide one is queueing throughout.
+        """
+        ranked = sorted(zip(self.latencies, self.due, strict=True), reverse=True)[: max(1, int(share * len(self.due)))]
+        times = [due for _, due in ranked]
+        return min(times), max(times)
 
 
 class Connection:
@@ -84,7 +95,7 @@ async def closed_loop(url: str, headers: dict[str, str], seconds: float, concurr
         while time.perf_counter() < stop:
             started = time.perf_counter()
             status = await conn.get()
-            sample.add(time.perf_counter() - started, status)
+            sample.add(time.perf_counter() - started, status, started - began)
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in connections))
@@ -113,7 +124,7 @@ async def open_loop(
     async def one(due: float) -> None:
         conn = pool.pop() if pool else await Connection.open(url, headers)
         status = await conn.get()
-        sample.add(time.perf_counter() - due, status)
+        sample.add(time.perf_counter() - due, status, due - start)
         pool.append(conn)
 
     start = time.perf_counter()

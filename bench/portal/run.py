@@ -87,7 +87,9 @@ def seed(settings: PortalSettings) -> None:
 
 
 def summary(sample: load.Sample, elapsed: float) -> dict[str, Any]:
+    first, last = sample.slowest()
     return {
+        "slowest_1pct_due_s": [round(first, 3), round(last, 3)],
         "rps": len(sample.latencies) / elapsed,
         "p50_ms": pct(sample.latencies, 0.5) * 1000,
         "p99_ms": pct(sample.latencies, 0.99) * 1000,
@@ -347,6 +349,8 @@ def main() -> int:
         f"achieved {fixed['rps']:.0f} req/s, p50 {fixed['p50_ms']:.1f} ms, p99 {fixed['p99_ms']:.1f} ms "
         f"(target <= {TARGET_P99_MS:.0f} ms), errors {fixed['errors']} (statuses {fixed['statuses']})"
     )
+    first, last = fixed["slowest_1pct_due_s"]
+    print(f"    the slowest 1% were due between {first:.1f} s and {last:.1f} s of the {args.seconds:.0f} s")
     print(f"    CPU per request, whole machine: {breakdown(fixed)}")
     print(f"  in-process Rego decisions: {rego:,.0f}/s evaluated by rego-cpp, {rego_memo:,.0f}/s memoised")
     result = {
