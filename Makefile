@@ -43,7 +43,7 @@ lint: install ## ruff lint + format check, import-linter contracts
 	@$(UV) run --frozen lint-imports
 
 typecheck: install ## mypy strict over the packages; tests and benchmarks checked too (bodies, not signatures)
-	@$(UV) run --frozen mypy schemas/src libs/service-kit/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src tests bench
+	@$(UV) run --frozen mypy schemas/src libs/service-kit/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src services/board/src tests bench
 
 opa: ## Build the OPA binary into .local/bin (Go module proxy), for policy tests
 	@command -v opa >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/open-policy-agent/opa@$(OPA_VERSION)
@@ -55,7 +55,7 @@ policy-test: opa ## Rego policies: opa fmt, opa check --strict, opa test
 
 schemas: install ## Regenerate schemas/json and schemas/asyncapi from the models
 	@$(UV) run --frozen python -m schemas.export schemas/json
-	@for app in onboarding slsa_watch evidence; do \
+	@for app in onboarding slsa_watch evidence board; do \
 		$(UV) run --frozen faststream docs gen --factory $$app.app:asyncapi --out schemas/asyncapi/$$(echo $$app | tr _ -).json >/dev/null; done
 	@echo "schemas: regenerated (commit the changes)"
 

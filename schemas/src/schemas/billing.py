@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import Field, TypeAdapter
 
 from schemas.envelope import CloudEvent, Contract, UtcDatetime
 
@@ -45,7 +45,12 @@ class InvoiceLine(Contract):
 
 
 class InvoiceIssuedData(Contract):
-    """A tenant's invoice for a period; `total_minor` is the sum of its lines."""
+    """A tenant's invoice for a period; `total_minor` should be the sum of its lines.
+
+    The contract does not refuse an invoice whose lines do not add up: the portal issues totals it
+    computed from the lines, and the board's reconciliation names any invoice where they differ
+    (a refused event would be lost to the dead-letter topic instead of reported).
+    """
 
     invoice_id: str
     period: Period
@@ -55,11 +60,9 @@ class InvoiceIssuedData(Contract):
     total_minor: int = Field(ge=0)
     issued_at: UtcDatetime
 
-    @model_validator(mode="after")
-    def _total_is_sum_of_lines(self) -> InvoiceIssuedData:
-        if self.total_minor != sum(line.amount_minor for line in self.lines):
-            raise ValueError("total_minor must equal the sum of the lines' amount_minor")
-        return self
+    def lines_total_minor(self) -> int:
+        """The sum of the lines' amounts (what `total_minor` should be)."""
+        return sum(line.amount_minor for line in self.lines)
 
 
 class InvoiceIssued(CloudEvent):
@@ -70,7 +73,35 @@ class InvoiceIssued(CloudEvent):
     data: InvoiceIssuedData
 
 
-BillingFact = Annotated[UsageRecorded | InvoiceIssued, Field(discriminator="type")]
-"""Any event on billing.events.v1 (payments come with the board issue)."""
+BILLING_KEY = "_billing"
+"""The Kafka key and tenantid of a payment whose tenant is not known (its invoice is not on record)."""
+
+
+class PaymentReceivedData(Contract):
+    """Money received against an invoice, as a payment processor's or bank's export reports it.
+
+    Imported by the board (`board payments import`); the id is the processor's, so a rerun of the same
+    export is the same event. Matching it to its invoice (by id, amount and currency) is the board's.
+    """
+
+    payment_id: str = Field(min_length=1, max_length=128)
+    invoice_id: str = Field(min_length=1, max_length=128)
+    amount_minor: int = Field(ge=1, description="Integer minor units of `currency` (cents for EUR).")
+    currency: Currency
+    received_at: UtcDatetime
+    method: str = Field(min_length=1, max_length=64, description="card, bank_transfer, sepa_debit, ...")
+    reference: str = Field(default="", max_length=256, description="The processor's or bank's reference text.")
+
+
+class PaymentReceived(CloudEvent):
+    """A payment was received (on billing.events.v1; event id derived from the payment id)."""
+
+    TYPE: ClassVar[str] = "io.trustportal.billing.payment-received.v1"
+    type: Literal["io.trustportal.billing.payment-received.v1"] = "io.trustportal.billing.payment-received.v1"
+    data: PaymentReceivedData
+
+
+BillingFact = Annotated[UsageRecorded | InvoiceIssued | PaymentReceived, Field(discriminator="type")]
+"""Any event on billing.events.v1."""
 
 BILLING_FACTS: TypeAdapter[BillingFact] = TypeAdapter(BillingFact)

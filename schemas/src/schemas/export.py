@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from schemas.audit import AccessDecided
-from schemas.billing import InvoiceIssued, UsageRecorded
+from schemas.billing import InvoiceIssued, PaymentReceived, UsageRecorded
+from schemas.board import BoardPackBuilt, BoardPackFailed, BoardPackRequested
 from schemas.envelope import CloudEvent
 from schemas.evidence import PackBuilt, PackFailed, PackRequested
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
@@ -20,6 +21,7 @@ from schemas.runner import (
     RunnerQueueRecovered,
     RunnerQueueSaturated,
 )
+from schemas.sla import ProbeResult
 from schemas.tenant import (
     TenantOnboarded,
     TenantProvisioned,
@@ -47,6 +49,11 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     ProvenanceRejected,
     UsageRecorded,
     InvoiceIssued,
+    PaymentReceived,
+    ProbeResult,
+    BoardPackRequested,
+    BoardPackBuilt,
+    BoardPackFailed,
     HermeticJobQueued,
     HermeticJobStarted,
     HermeticJobFinished,

@@ -12,6 +12,9 @@ PROVENANCE_SUBMITTED: Final = "provenance.submitted.v1"
 PROVENANCE_EVENTS: Final = "provenance.events.v1"
 BILLING_EVENTS: Final = "billing.events.v1"
 RUNNER_EVENTS: Final = "runner.events.v1"
+SLA_EVENTS: Final = "sla.events.v1"
+BOARD_REQUESTS: Final = "board.requests.v1"
+BOARD_EVENTS: Final = "board.events.v1"
 
 
 def dlq(topic: str) -> str:

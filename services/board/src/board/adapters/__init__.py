@@ -1,0 +1,1 @@
+"""The board's adapters, one module per technology."""

@@ -1,0 +1,8 @@
+"""MongoDB for the board: the names of the collections it owns."""
+
+from __future__ import annotations
+
+INVOICES = "board_invoices"
+"""Every invoice issued, as issued (key: invoice id); the revenue report's source."""
+PAYMENTS = "board_payments"
+"""Every payment received, as imported (key: the event id, so a conflicting re-import is kept beside the first)."""

@@ -1,0 +1,60 @@
+"""Composition root of the board service: build_app() wires settings to adapters; nothing runs at import.
+
+Subscribers are in routes.py, what they do in handlers.py, the folds in projections.py, the revenue
+report in revenue.py (pure), the payments import in payments.py (pure), reads for the CLI in store.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+from service_kit.broker import build_broker
+from service_kit.lifecycle import Lifecycle, run
+from service_kit.mongo import ProjectionStore, build_mongo
+from service_kit.serving import asyncapi_app
+from service_kit.tracing import build_tracer_provider
+
+from board import handlers
+from board.adapters import mongo as mongo_names
+from board.revenue import Invoice, Payment
+from board.routes import board_routes
+from board.settings import BoardSettings
+from schemas import topics
+
+
+def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerProvider | None = None) -> Lifecycle:
+    """Wire the service from settings; tests pass their own settings and tracer provider."""
+    settings = settings or BoardSettings()
+    tracer_provider = tracer_provider or build_tracer_provider(settings.service_name)
+    registry = CollectorRegistry()
+    broker, dead_letters = build_broker(
+        settings, group=settings.group_id, tracer_provider=tracer_provider, registry=registry
+    )
+    mongo = build_mongo(settings)
+    db = mongo[settings.mongo_db]
+    deps = handlers.Deps(
+        invoices=ProjectionStore(db[mongo_names.INVOICES], Invoice),
+        payments=ProjectionStore(db[mongo_names.PAYMENTS], Payment),
+        dead_letter=dead_letters.send_record,
+    )
+    broker.include_router(board_routes(settings, deps))
+    return Lifecycle(settings=settings, broker=broker, mongo=mongo, registry=registry, topics=(topics.BILLING_EVENTS,))
+
+
+def main() -> None:
+    """Run the service with /healthz, /readyz and /metrics on BOARD_HTTP_PORT (default 8085)."""
+    run(build_app, BoardSettings(), env_prefix="BOARD_", default_port=8085)
+
+
+def asyncapi() -> Any:
+    """AsyncAPI document factory for `faststream docs gen --factory board.app:asyncapi`."""
+    from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+
+    service = build_app(BoardSettings.model_construct(), tracer_provider=SdkTracerProvider())
+    return asyncapi_app(
+        service.broker,
+        title="Trust Portal board",
+        description="Billing events in; the revenue report's sources kept (CloudEvents 1.0, structured JSON).",
+    )

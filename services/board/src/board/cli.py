@@ -1,0 +1,192 @@
+"""board: serve the board (the default), import payments, print the revenue report."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Column, Table
+from service_kit.logging import configure_logging
+from service_kit.periods import Period
+
+from board.errors import PaymentsFileError
+from board.money import shown
+from board.revenue import RevenueReport
+
+app = typer.Typer(
+    help="Board: serve the board's projections (no command), import payments, print the revenue report.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+payments_app = typer.Typer(help="Payments received, from a payment processor's or bank's export.")
+app.add_typer(payments_app, name="payments")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+TABLE: dict[str, Any] = {"box": box.SIMPLE_HEAD, "title_justify": "left", "pad_edge": False}
+PAYMENTS_HELP = "CSV with a header: payment_id, invoice_id, amount (or amount_minor), currency, received_at, method."
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context) -> None:
+    """Serve the board on BOARD_HTTP_HOST:BOARD_HTTP_PORT (default 127.0.0.1:8085) when no command is given."""
+    if ctx.invoked_subcommand is None:
+        from board.app import main as run
+
+        run()
+
+
+def settings() -> Any:
+    """The board's settings, with logs kept quiet for a CLI."""
+    from board.settings import BoardSettings
+
+    s = BoardSettings()
+    configure_logging(s.service_name, level="WARNING", json=s.log_json)
+    return s
+
+
+@payments_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help=PAYMENTS_HELP)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+) -> None:
+    """Publish each payment of the file as PaymentReceived; bad rows are named by line, a rerun imports nothing twice.
+
+    Exits 0 when every row was imported or had been, 1 when some rows were refused, 2 when the file is unreadable.
+    """
+    from board.payments import parse_payments
+    from board.store import import_payments
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise PaymentsFileError(f"over {MAX_FILE_BYTES // 2**20} MiB: split the export")
+        parsed = parse_payments(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, PaymentsFileError) as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    outcome = asyncio.run(import_payments(settings(), parsed, datetime.now(UTC)))
+    if as_json:
+        print(json.dumps(outcome, indent=2))
+    else:
+        for warning in outcome["warnings"]:
+            print(f"warning: {warning}")
+        for e in outcome["errors"]:
+            print(f"line {e['line']}: {e['payment_id'] or '-'}: {e['reason']}")
+        unknown = sum(1 for r in outcome["imported"] if not r["invoice_known"])
+        print(
+            f"{path}: {len(outcome['imported'])} imported ({unknown} for invoices not on record), "
+            f"{len(outcome['already_imported'])} already imported, {len(outcome['errors'])} refused"
+        )
+    raise typer.Exit(1 if outcome["errors"] else 0)
+
+
+def month_option(period: str) -> Period:
+    """--period as a month; exits 2 naming the accepted form."""
+    try:
+        month = Period.parse(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from None
+    if month.kind != "month":
+        raise typer.BadParameter(f"{period}: the revenue report is per month (YYYY-MM)", param_hint="--period")
+    return month
+
+
+@app.command()
+def revenue(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="The per-tenant table as CSV.")] = False,
+) -> None:
+    """The month's revenue report: MRR and movements, invoiced, collected, outstanding (aged) and reconciliation."""
+    from board.store import load_revenue
+
+    if as_json and as_csv:
+        raise typer.BadParameter("give at most one of --json and --csv", param_hint="--json")
+    month = month_option(period)
+    report = asyncio.run(load_revenue(settings(), month, datetime.now(UTC)))
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    elif as_csv:
+        sys.stdout.write(revenue_csv(report))
+    else:
+        show_revenue(report, Console())
+
+
+def revenue_csv(report: RevenueReport) -> str:
+    """The per-tenant lines of the report as CSV (amounts in minor units, with their currency)."""
+    out = io.StringIO()
+    fields = ["tenant", "plan", "currency", "mrr_minor", "previous_mrr_minor", "movement", "invoiced_minor",
+              "collected_minor", "outstanding_minor"]  # fmt: skip
+    writer = csv.DictWriter(out, fieldnames=["period", *fields], lineterminator="\n")
+    writer.writeheader()
+    for row in report.tenants:
+        writer.writerow({"period": report.period, **row.model_dump(include=set(fields))})
+    return out.getvalue()
+
+
+def money_column(header: str) -> Column:
+    """A column of amounts: right-aligned, never cut."""
+    return Column(header, justify="right", no_wrap=True, overflow="ignore")
+
+
+def show_revenue(report: RevenueReport, console: Console) -> None:
+    """The report as tables for a terminal: one column per currency, never a sum across them."""
+    console.print(
+        f"[bold]Revenue {report.period}[/]  money as of {report.as_of:%Y-%m-%d %H:%M} UTC; "
+        f"{report.sources['invoices']} invoices and {report.sources['payments']} payments on record, "
+        f"{report.invoices_for_period} invoices for {report.period}"
+    )
+    currencies = sorted(
+        {m.currency for m in report.mrr} | {a.currency for a in (*report.invoiced, *report.collected)}
+        | {a.currency for a in report.outstanding}
+    )  # fmt: skip
+    mrr = {m.currency: m for m in report.mrr}
+    bridge = Table("MRR", *currencies, title="MRR bridge", **TABLE)
+    for label, field, sign in (("opening (previous month)", "previous_minor", 1), ("+ new", "new_minor", 1),
+                               ("+ reactivation", "reactivation_minor", 1), ("+ expansion", "expansion_minor", 1),
+                               ("- contraction", "contraction_minor", -1), ("- churned", "churned_minor", -1),
+                               (f"= MRR {report.period}", "mrr_minor", 1)):  # fmt: skip
+        bridge.add_row(label, *(shown(sign * getattr(mrr[c], field), c) if c in mrr else "-" for c in currencies))
+    bridge.add_row("paying customers", *(str(mrr[c].customers) if c in mrr else "-" for c in currencies))
+    console.print(bridge)
+
+    def amount(rows: tuple[Any, ...], c: str, field: str = "amount_minor") -> str:
+        found = next((getattr(a, field) for a in rows if a.currency == c), 0)
+        return shown(found, c)
+
+    money = Table("money", *currencies, title="Invoiced, collected, outstanding", **TABLE)
+    money.add_row(f"invoiced {report.period} to date", *(amount(report.invoiced, c) for c in currencies))
+    money.add_row("collected", *(amount(report.collected, c) for c in currencies))
+    money.add_row("outstanding", *(amount(report.outstanding, c, "total_minor") for c in currencies))
+    for name in ("0-30", "31-60", "61-90", "90+"):
+        aged = {a.currency: a.buckets[name] for a in report.outstanding}
+        money.add_row(f"  {name} days", *(shown(aged.get(c, 0), c) for c in currencies))
+    money.add_row("  of which overdue", *(amount(report.outstanding, c, "overdue_minor") for c in currencies))
+    console.print(money)
+    tenants = Table("tenant", "plan", *map(money_column, ("MRR", "movement", "invoiced", "collected", "due")),
+                    title="Tenants", **TABLE)  # fmt: skip
+    for t in report.tenants:
+        c = t.currency
+        tenants.add_row(t.tenant, t.plan or "-", shown(t.mrr_minor, c), t.movement,
+                        shown(t.invoiced_minor, c), shown(t.collected_minor, c),
+                        shown(t.outstanding_minor, c))  # fmt: skip
+    console.print(tenants)
+    if report.issues:
+        console.print(f"[bold]Reconciliation[/]: {len(report.issues)} to look at")
+        for i in report.issues:
+            where = f"payment {i.payment_id} for {i.invoice_id}" if i.payment_id else f"invoice {i.invoice_id}"
+            console.print(f"  [bold]{i.kind}[/] {i.tenant}, {where}: {i.reason}", highlight=False)
+    else:
+        console.print("Reconciliation: every invoice adds up and every payment matches its invoice.")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

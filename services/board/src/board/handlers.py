@@ -1,0 +1,32 @@
+"""What the board does with each consumed batch; routes.py calls these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.billing import BILLING_FACTS
+from service_kit.decoding import decode_each
+
+from board import projections
+from board.ports import DeadLetter, Invoices, Payments
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the handlers need, built once in app.py."""
+
+    invoices: Invoices
+    payments: Payments
+    dead_letter: DeadLetter
+
+
+async def on_billing(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> tuple[int, int]:
+    """Keep a fetched batch's invoices and payments, each once (a record that does not decode goes to the DLQ alone).
+
+    Returns how many invoices and payments were new.
+    """
+    decoded = await decode_each(bodies, records, BILLING_FACTS.validate_json, deps.dead_letter)
+    invoices, payments = projections.billing_records([event for event, _ in decoded])
+    return await deps.invoices.insert_many_once(invoices), await deps.payments.insert_many_once(payments)

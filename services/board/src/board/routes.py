@@ -1,0 +1,30 @@
+"""The board's subscribers on a FastStream KafkaRouter, each calling a handler."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaMessage, KafkaRouter
+from service_kit.decoding import raw_batch_decoder
+
+from board import handlers
+from board.settings import BoardSettings
+from schemas import topics
+
+
+def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
+    """Billing events folded into the revenue report's sources."""
+    router = KafkaRouter()
+
+    @router.subscriber(
+        settings.topic(topics.BILLING_EVENTS),
+        group_id=settings.group_id,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="board:billing.events.v1",
+        description="Keeps every invoice (by invoice id) and payment (by event id) for the revenue report.",
+    )
+    async def on_billing(bodies: list[bytes], message: KafkaMessage) -> None:
+        await handlers.on_billing(bodies, message.raw_message, deps)
+
+    return router

@@ -1,0 +1,64 @@
+"""The CLI's reads and writes: the revenue report's sources, and importing a payments file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from service_kit.mongo import build_mongo
+from service_kit.periods import Period
+from service_kit.publishing import one_shot_publisher
+
+from board.adapters import mongo as mongo_names
+from board.payments import PaymentsFile, payment_event_id, to_event
+from board.revenue import Invoice, Payment, RevenueReport, revenue_report
+from board.settings import BoardSettings
+from schemas import topics
+
+
+async def load_revenue(settings: BoardSettings, month: Period, now: datetime) -> RevenueReport:
+    """The revenue report of `month` from what the board has folded."""
+    mongo = build_mongo(settings)
+    try:
+        db = mongo[settings.mongo_db]
+        invoices = [Invoice.model_validate(d) async for d in db[mongo_names.INVOICES].find({})]
+        payments = [Payment.model_validate(d) async for d in db[mongo_names.PAYMENTS].find({})]
+    finally:
+        await mongo.close()
+    return revenue_report(invoices, payments, month, now, terms_days=settings.payment_terms_days)
+
+
+async def import_payments(settings: BoardSettings, parsed: PaymentsFile, now: datetime) -> dict[str, Any]:
+    """Publish each row not imported before as PaymentReceived on billing.events.v1; what happened to each row.
+
+    A row whose event (derived from its content) the board already holds is reported as already
+    imported and not sent again; the tenant of each payment is its invoice's, when the invoice is known.
+    """
+    mongo = build_mongo(settings)
+    try:
+        db = mongo[settings.mongo_db]
+        ids = [payment_event_id(row.data) for row in parsed.rows]
+        known = {d["_id"] async for d in db[mongo_names.PAYMENTS].find({"_id": {"$in": ids}}, {"_id": 1})}
+        invoice_ids = sorted({row.data.invoice_id for row in parsed.rows})
+        tenants = {
+            d["_id"]: d["tenant"]
+            async for d in db[mongo_names.INVOICES].find({"_id": {"$in": invoice_ids}}, {"tenant": 1})
+        }
+    finally:
+        await mongo.close()
+    imported: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    async with one_shot_publisher(settings, topics.BILLING_EVENTS, client="board-payments-import") as billing:
+        for row, event_id in zip(parsed.rows, ids, strict=True):
+            entry = {"line": row.line, "payment_id": row.data.payment_id, "invoice_id": row.data.invoice_id}
+            if event_id in known:
+                skipped.append(entry)
+                continue
+            await billing.publish(to_event(row, tenants.get(row.data.invoice_id), now))
+            imported.append({**entry, "invoice_known": row.data.invoice_id in tenants})
+    return {
+        "imported": imported,
+        "already_imported": skipped,
+        "errors": [{"line": e.line, "payment_id": e.payment_id, "reason": e.reason} for e in parsed.errors],
+        "warnings": parsed.warnings,
+    }
