@@ -1,13 +1,17 @@
 """The board on the real stack (Kafka + FerretDB): invoices and an imported payments file folded into the
-revenue report, printed by `board revenue`; a rerun of the import imports nothing twice."""
+revenue report, printed by `board revenue` (a rerun of the import imports nothing twice); the prober process
+publishing probe results that `board sla` turns into availability and incidents."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from board.app import build_app
 from board.settings import BoardSettings
 from pymongo import MongoClient
 from schemas.billing import InvoiceIssued, InvoiceIssuedData, InvoiceLine
-from service_kit.testing.launcher import env_for
+from service_kit.testing.launcher import env_for, free_port
 
 from schemas import topics
 from tests.integration.conftest import KAFKA, MONGO
@@ -121,3 +125,80 @@ async def test_invoices_and_an_imported_payments_file_become_the_months_revenue_
     assert "2026-11,globex,standard,EUR,199000,49000,expansion" in csv_out.stdout
     table = board(board_settings, "revenue", "--period", "2026-11")
     assert "€3,980.00" in table.stdout and "Reconciliation" in table.stdout
+
+
+class StandIn:
+    """A portal stand-in on loopback: /readyz and one tenant's overview, healthy until told otherwise."""
+
+    def __init__(self, tenant: str) -> None:
+        self.status = 200
+        self.keys: list[str] = []
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                stand_in.keys.append(self.headers.get("authorization", ""))
+                body = json.dumps({"tenant": tenant} if "overview" in self.path else {"status": "ready"}).encode()
+                self.send_response(stand_in.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_the_prober_process_publishes_what_it_sees_and_an_outage_becomes_an_incident_in_board_sla(
+    board_settings, db, service, tmp_path
+):
+    stand_in = StandIn("probe-co")
+    key = "tp_probekey_" + "s" * 32
+    env = env_for(board_settings, BOARD_PORTAL_URL=stand_in.url, BOARD_PROBE_TENANT="probe-co",
+                  BOARD_PROBE_API_KEY=key, BOARD_PROBE_INTERVAL_S="0.2", BOARD_PROBER_ID="it-prober",
+                  BOARD_PROBE_HTTP_PORT=str(free_port()))  # fmt: skip
+    log = tmp_path / "prober.log"
+    with log.open("wb") as out:
+        prober = subprocess.Popen([str(BIN / "board"), "probe"], env=env, stdout=out, stderr=out)
+    try:
+        hours = db["board_probe_hours"]
+
+        def probes() -> int:
+            return sum(len(d["ids"]) for d in hours.find({}))
+
+        await eventually(lambda: probes() >= 6, timeout=60, what=f"probes folded (prober log: {log})")
+        stand_in.status = 503
+        before = probes()
+        await eventually(lambda: probes() >= before + 6, timeout=30, what="probes during the outage")
+        stand_in.status = 200
+        during = probes()
+        await eventually(lambda: probes() >= during + 6, timeout=30, what="probes after the outage")
+    finally:
+        prober.terminate()
+        # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status says why it stopped.
+        assert prober.wait(20) in (0, -signal.SIGTERM), log.read_text()
+        stand_in.close()
+    assert "Application shutdown complete" in log.read_text()
+    assert "HTTP Request" not in log.read_text()  # one line per probe would drown the logs
+    assert set(stand_in.keys) == {"", f"Bearer {key}"}
+    assert key not in log.read_text()
+    month = datetime.now(UTC).strftime("%Y-%m")
+    shown = board(board_settings, "sla", "--period", month, "--json")
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert report["bad_minutes"] >= 1 and report["state"] == "breached"
+    assert report["failed_probes"] >= 6
+    incident = report["incidents"][0]
+    assert incident["first_error"] == "status 503" and set(incident["targets"]) == {"readyz", "tenant-read"}
+    assert not incident["ongoing"]
+    assert {t["target"]: t["probes"] > 0 for t in report["targets"]} == {"readyz": True, "tenant-read": True}
+    table = board(board_settings, "sla", "--period", month)
+    assert "breached" in table.stdout and "status 503" in table.stdout

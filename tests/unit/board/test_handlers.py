@@ -7,6 +7,7 @@ from typing import Any
 
 from board import handlers
 from board.payments import payment_event_id
+from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
 from schemas.billing import (
     InvoiceIssued,
@@ -48,7 +49,9 @@ async def test_a_batch_keeps_each_invoice_and_payment_once_and_sends_only_the_po
     async def dead_letter(record: Any, error: BaseException) -> None:
         dead.append((record, error))
 
-    deps = handlers.Deps(invoices=invoices, payments=payments, dead_letter=dead_letter)
+    deps = handlers.Deps(
+        invoices=invoices, payments=payments, probe_hours=InMemoryProjectionStore[ProbeHour](), dead_letter=dead_letter
+    )
     events = [issued("acme", 199000), paid("p1", 100000), usage(), paid("p1", 120000)]
     bodies = [e.to_json() for e in events] + [b'{"type": "io.trustportal.billing.payment-received.v1"}']
     records = ["r1", "r2", "r3", "r4", "poison"]
@@ -59,3 +62,40 @@ async def test_a_batch_keeps_each_invoice_and_payment_once_and_sends_only_the_po
     assert kept_invoice is not None and kept_invoice.data.total_minor == 199000
     kept = sorted(p.data.amount_minor for p in await payments.find({}))
     assert kept == [100000, 120000]  # the same payment id with other content is kept for the reconciliation
+
+
+async def test_probe_results_go_to_their_hour_documents_once_and_a_poison_record_to_the_dlq():
+    from schemas.sla import ProbeResult, ProbeResultData
+
+    hours = InMemoryProjectionStore[ProbeHour]()
+    dead: list[Any] = []
+
+    async def dead_letter(record: Any, error: BaseException) -> None:
+        dead.append(record)
+
+    deps = handlers.Deps(invoices=InMemoryProjectionStore[Invoice](), payments=InMemoryProjectionStore[Payment](),
+                         probe_hours=hours, dead_letter=dead_letter)  # fmt: skip
+    events = [
+        ProbeResult.create(
+            data=ProbeResultData(
+                target=target,
+                url="http://p/readyz",
+                ok=True,
+                status=200,
+                latency_ms=3.0,
+                probed_at=NOW.replace(minute=m),
+                prober="p1",
+            ),
+            source="/tests",
+            tenantid="platform",
+            time=NOW,
+        )  # fmt: skip
+        for target in ("readyz", "tenant-read")
+        for m in (0, 30)
+    ]
+    bodies = [e.to_json() for e in events] + [b"{}"]
+    assert await handlers.on_sla(bodies, list(range(5)), deps) == 2
+    assert await handlers.on_sla(bodies[:4], list(range(4)), deps) == 0
+    assert dead == [4]
+    stored = await hours.get("readyz/2026-06-01T09")
+    assert stored is not None and len(stored.probes()) == 2

@@ -6,18 +6,26 @@ report in revenue.py (pure), the payments import in payments.py (pure), reads fo
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import httpx
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from service_kit.broker import build_broker
 from service_kit.lifecycle import Lifecycle, run
 from service_kit.mongo import ProjectionStore, build_mongo
+from service_kit.periodic import Periodic
+from service_kit.ports import system_clock
+from service_kit.publishing import BrokerTopic
 from service_kit.serving import asyncapi_app
 from service_kit.tracing import build_tracer_provider
 
 from board import handlers
 from board.adapters import mongo as mongo_names
+from board.errors import ConfigurationError
+from board.prober import Prober, checks
+from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
 from board.routes import board_routes
 from board.settings import BoardSettings
@@ -37,15 +45,52 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
     deps = handlers.Deps(
         invoices=ProjectionStore(db[mongo_names.INVOICES], Invoice),
         payments=ProjectionStore(db[mongo_names.PAYMENTS], Payment),
+        probe_hours=ProjectionStore(db[mongo_names.PROBE_HOURS], ProbeHour),
         dead_letter=dead_letters.send_record,
     )
     broker.include_router(board_routes(settings, deps))
-    return Lifecycle(settings=settings, broker=broker, mongo=mongo, registry=registry, topics=(topics.BILLING_EVENTS,))
+    return Lifecycle(
+        settings=settings,
+        broker=broker,
+        mongo=mongo,
+        registry=registry,
+        topics=(topics.BILLING_EVENTS, topics.SLA_EVENTS),
+    )
+
+
+def build_prober(settings: BoardSettings | None = None, *, tracer_provider: TracerProvider | None = None) -> Lifecycle:
+    """The prober process (its own Deployment): a round of probes every BOARD_PROBE_INTERVAL_S, published."""
+    settings = settings or BoardSettings()
+    if bool(settings.probe_tenant) != (settings.probe_api_key is not None):
+        raise ConfigurationError(
+            "BOARD_PROBE_TENANT and BOARD_PROBE_API_KEY go together: the synthetic tenant and its read-only key"
+        )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per probe would drown the logs
+    tracer_provider = tracer_provider or build_tracer_provider(f"{settings.service_name}-prober")
+    registry = CollectorRegistry()
+    broker, _ = build_broker(settings, group=f"{settings.group_id}-prober", tracer_provider=tracer_provider,
+                             registry=registry)  # fmt: skip
+    client = httpx.AsyncClient(timeout=settings.probe_timeout_s, follow_redirects=False)
+    key = settings.probe_api_key.get_secret_value() if settings.probe_api_key else None
+    prober = Prober(
+        client, checks(settings.portal_url, settings.probe_tenant, key),
+        BrokerTopic(broker, settings.topic(topics.SLA_EVENTS)), system_clock,
+        prober_id=settings.prober_id, buffer=settings.probe_buffer,
+    )  # fmt: skip
+    return Lifecycle(
+        settings=settings, broker=broker, mongo=build_mongo(settings), registry=registry, topics=(topics.SLA_EVENTS,),
+        after=[Periodic("probe", settings.probe_interval_s, prober.round)], closers=[client.aclose],
+    )  # fmt: skip
 
 
 def main() -> None:
     """Run the service with /healthz, /readyz and /metrics on BOARD_HTTP_PORT (default 8085)."""
     run(build_app, BoardSettings(), env_prefix="BOARD_", default_port=8085)
+
+
+def probe_main() -> None:
+    """Run the prober with /healthz, /readyz and /metrics on BOARD_PROBE_HTTP_PORT (default 8086)."""
+    run(build_prober, BoardSettings(), env_prefix="BOARD_PROBE_", default_port=8086)
 
 
 def asyncapi() -> Any:

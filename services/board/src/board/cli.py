@@ -21,6 +21,7 @@ from service_kit.periods import Period
 from board.errors import PaymentsFileError
 from board.money import shown
 from board.revenue import RevenueReport
+from board.sla import SlaReport
 
 app = typer.Typer(
     help="Board: serve the board's projections (no command), import payments, print the revenue report.",
@@ -185,6 +186,71 @@ def show_revenue(report: RevenueReport, console: Console) -> None:
             console.print(f"  [bold]{i.kind}[/] {i.tenant}, {where}: {i.reason}", highlight=False)
     else:
         console.print("Reconciliation: every invoice adds up and every payment matches its invoice.")
+
+
+@app.command()
+def probe() -> None:
+    """Run the prober: probe the portal from outside every BOARD_PROBE_INTERVAL_S and publish each ProbeResult."""
+    from board.app import probe_main
+
+    probe_main()
+
+
+@app.command()
+def sla(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+) -> None:
+    """The month's SLA from the prober's results: availability against 99.95%, error budget, incidents, latency."""
+    from board.store import load_sla
+
+    month = month_option(period)
+    report = asyncio.run(load_sla(settings(), month, datetime.now(UTC)))
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        show_sla(report, Console())
+
+
+def percent(value: float | None, digits: int = 3) -> str:
+    """A share as a percentage, or "unknown"."""
+    return "unknown" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def show_sla(report: SlaReport, console: Console) -> None:
+    """The SLA report for a terminal."""
+    verdict = {"met": "[green]met[/]", "breached": "[red]breached[/]", "unknown": "[yellow]unknown (no probes)[/]"}
+    console.print(
+        f"[bold]SLA {report.period}[/] as of {report.as_of:%Y-%m-%d %H:%M} UTC: "
+        f"objective {percent(report.objective, 2)} {verdict[report.state]}"
+    )
+    figures = Table("", "value", title="Availability and error budget", **TABLE)
+    figures.add_row("availability (minutes)", percent(report.availability_minutes))
+    figures.add_row("availability (probes)", percent(report.availability_probes))
+    figures.add_row("minutes good / bad / unknown", f"{report.good_minutes:,} / {report.bad_minutes:,} / "
+                    f"{report.unknown_minutes:,} of {report.minutes_elapsed:,} elapsed")  # fmt: skip
+    figures.add_row("probes (failed)", f"{report.probes:,} ({report.failed_probes:,})")
+    figures.add_row("error budget", f"{report.budget_minutes:.1f} min for the month")
+    figures.add_row("budget burned", f"{report.budget_burned_pct:.1f}%")
+    figures.add_row(
+        "burn rate", "unknown" if report.burn_rate is None else f"{report.burn_rate:.2f}x (1x spends it by month end)"
+    )
+    console.print(figures)
+    targets = Table("target", "probes", "failed", "p50", "p95", title="Probe latency", **TABLE)
+    for t in report.targets:
+        ms = [("-" if v is None else f"{v:.1f} ms") for v in (t.latency_p50_ms, t.latency_p95_ms)]
+        targets.add_row(t.target, f"{t.probes:,}", f"{t.failed:,}", *ms)
+    console.print(targets)
+    console.print(f"[bold]Incidents[/]: {len(report.incidents) or 'none'}")
+    for i in report.incidents:
+        end = "ongoing" if i.ongoing else f"{i.end:%H:%M:%S}"
+        console.print(f"  {i.start:%Y-%m-%d %H:%M:%S} - {end} ({i.duration_s / 60:.1f} min, {', '.join(i.targets)}, "
+                      f"{i.failed_probes} failed probes): {i.first_error}", highlight=False)  # fmt: skip
+    if report.gaps:
+        unknown = sum(g.minutes for g in report.gaps)
+        console.print(f"[bold]No probes[/] (the prober, not the portal): {len(report.gaps)} gap(s), {unknown:,} min")
+        for g in report.gaps[:10]:
+            console.print(f"  {g.start:%Y-%m-%d %H:%M} - {g.end:%H:%M} ({g.minutes} min)", highlight=False)
 
 
 def main() -> None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.billing import BILLING_FACTS
+from schemas.sla import SLA_FACTS
 from service_kit.decoding import decode_each
 
 from board import projections
-from board.ports import DeadLetter, Invoices, Payments
+from board.ports import DeadLetter, Invoices, Payments, ProbeHours
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Deps:
 
     invoices: Invoices
     payments: Payments
+    probe_hours: ProbeHours
     dead_letter: DeadLetter
 
 
@@ -30,3 +32,19 @@ async def on_billing(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps
     decoded = await decode_each(bodies, records, BILLING_FACTS.validate_json, deps.dead_letter)
     invoices, payments = projections.billing_records([event for event, _ in decoded])
     return await deps.invoices.insert_many_once(invoices), await deps.payments.insert_many_once(payments)
+
+
+async def on_sla(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> int:
+    """Add a fetched batch's probe results to their hour documents: one read and one write per hour touched.
+
+    The board holds the partition the probes are keyed to, so it is the hours' only writer. Returns
+    how many hour documents changed (a redelivered batch changes none).
+    """
+    decoded = await decode_each(bodies, records, SLA_FACTS.validate_json, deps.dead_letter)
+    changed = 0
+    for key, events in sorted(projections.probes_by_hour([event for event, _ in decoded]).items()):
+        hour = projections.probe_hour(await deps.probe_hours.get(key), events)
+        if hour is not None:
+            await deps.probe_hours.save(key, hour)
+            changed += 1
+    return changed

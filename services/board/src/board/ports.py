@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from schemas.envelope import CloudEvent
 from service_kit.ports import DeadLetter, WritableViews
 
+from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
 
 Invoices = WritableViews[Invoice]
@@ -11,4 +15,16 @@ Invoices = WritableViews[Invoice]
 Payments = WritableViews[Payment]
 """Every payment received (ProjectionStore over board_payments)."""
 
-__all__ = ["DeadLetter", "Invoices", "Payments"]
+ProbeHours = WritableViews[ProbeHour]
+"""The prober's results by target and hour (ProjectionStore over board_probe_hours)."""
+
+
+class EventPublisher(Protocol):
+    """Publishes one event and returns once Kafka acknowledged it."""
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Publish `event` and return once it is acknowledged."""
+        ...
+
+
+__all__ = ["DeadLetter", "EventPublisher", "Invoices", "Payments", "ProbeHours"]

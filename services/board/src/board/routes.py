@@ -11,7 +11,7 @@ from schemas import topics
 
 
 def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
-    """Billing events folded into the revenue report's sources."""
+    """Billing events and probe results folded into the revenue and SLA reports' sources."""
     router = KafkaRouter()
 
     @router.subscriber(
@@ -26,5 +26,18 @@ def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
     )
     async def on_billing(bodies: list[bytes], message: KafkaMessage) -> None:
         await handlers.on_billing(bodies, message.raw_message, deps)
+
+    @router.subscriber(
+        settings.topic(topics.SLA_EVENTS),
+        group_id=settings.group_id,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="board:sla.events.v1",
+        description="Keeps the prober's results by target and hour for the SLA report.",
+    )
+    async def on_sla(bodies: list[bytes], message: KafkaMessage) -> None:
+        await handlers.on_sla(bodies, message.raw_message, deps)
 
     return router

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import socket
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 from service_kit.settings import ServiceSettings
 
@@ -17,3 +19,10 @@ class BoardSettings(ServiceSettings):
     payment_terms_days: int = Field(
         default=30, ge=0, description="Days after issue an invoice is due; unpaid after that it is overdue."
     )
+    portal_url: str = Field(default="http://127.0.0.1:8080", description="The portal as users reach it (the prober).")
+    probe_tenant: str = Field(default="", description="The synthetic tenant whose overview the prober reads.")
+    probe_api_key: SecretStr | None = Field(default=None, description="The synthetic tenant's read-only API key.")
+    probe_interval_s: float = Field(default=10.0, gt=0, description="Seconds between two rounds of probes.")
+    probe_timeout_s: float = Field(default=5.0, gt=0, description="A probe with no whole answer by then failed.")
+    prober_id: str = Field(default_factory=socket.gethostname, description="This prober instance (default: host).")
+    probe_buffer: int = Field(default=10_000, ge=1, description="Results kept while Kafka is unreachable.")

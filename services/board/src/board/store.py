@@ -11,8 +11,10 @@ from service_kit.publishing import one_shot_publisher
 
 from board.adapters import mongo as mongo_names
 from board.payments import PaymentsFile, payment_event_id, to_event
+from board.projections import ProbeHour
 from board.revenue import Invoice, Payment, RevenueReport, revenue_report
 from board.settings import BoardSettings
+from board.sla import SlaReport, sla_report
 from schemas import topics
 
 
@@ -26,6 +28,17 @@ async def load_revenue(settings: BoardSettings, month: Period, now: datetime) ->
     finally:
         await mongo.close()
     return revenue_report(invoices, payments, month, now, terms_days=settings.payment_terms_days)
+
+
+async def load_sla(settings: BoardSettings, month: Period, now: datetime) -> SlaReport:
+    """The SLA report of `month` from the probe results the board has folded."""
+    mongo = build_mongo(settings)
+    try:
+        docs = mongo[settings.mongo_db][mongo_names.PROBE_HOURS].find({"hour": {"$gte": month.start, "$lt": month.end}})
+        probes = [p async for d in docs for p in ProbeHour.model_validate(d).probes()]
+    finally:
+        await mongo.close()
+    return sla_report(probes, month, now)
 
 
 async def import_payments(settings: BoardSettings, parsed: PaymentsFile, now: datetime) -> dict[str, Any]:

@@ -1,0 +1,103 @@
+"""The prober on a fake transport and a recording publisher: what a good answer is, and no result lost while
+Kafka is away; and the probe-hour fold it feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from board.prober import Prober, checks
+from board.projections import probe_hour, probes_by_hour
+from schemas.sla import ProbeResult, ProbeResultData
+from service_kit.testing import FakeClock, RecordingPublisher
+
+NOW = datetime(2026, 5, 3, 14, 0, 5, tzinfo=UTC)
+KEY = "tp_k1_secret"
+
+
+def portal(answers: dict[str, httpx.Response | Exception]) -> httpx.AsyncClient:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = answers[request.url.path]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handle))
+    client.seen = seen  # type: ignore[attr-defined]
+    return client
+
+
+async def test_a_round_probes_readiness_and_the_synthetic_tenants_read_with_its_key_and_judges_each_answer():
+    client = portal({
+        "/readyz": httpx.Response(200, json={"status": "ready"}),
+        "/api/v1/tenants/probe-co/overview": httpx.Response(200, json={"tenant": "probe-co", "onboarding": None}),
+    })  # fmt: skip
+    published = RecordingPublisher()
+    prober = Prober(client, checks("http://portal.test/", "probe-co", KEY), published, FakeClock(NOW), prober_id="p1")
+    assert await prober.round() == 2
+    results = [e.data for e in published.events]
+    assert [(r.target, r.ok, r.status, r.error) for r in results] == [("readyz", True, 200, None),
+                                                                     ("tenant-read", True, 200, None)]  # fmt: skip
+    assert client.seen[1].headers["authorization"] == f"Bearer {KEY}"  # type: ignore[attr-defined]
+    assert all(KEY not in e.to_json().decode() for e in published.events)  # the key never leaves in a result
+    assert all(e.tenantid == "platform" and r.probed_at == NOW for e, r in zip(published.events, results, strict=True))
+
+
+async def test_a_wrong_status_a_wrong_body_a_timeout_and_a_refused_connection_are_each_a_failed_probe_with_its_reason():
+    cases = [
+        (httpx.Response(503, json={"status": "not ready"}), "status 503", 503),
+        (httpx.Response(200, json={"tenant": "someone-else"}), "the answer is not probe-co's overview", 200),
+        (httpx.Response(200, text="<html>"), "the answer is not JSON", 200),
+        (httpx.ReadTimeout("slow"), "timeout", None),
+        (httpx.ConnectError("refused"), "ConnectError: refused", None),
+    ]
+    for answer, reason, status in cases:
+        client = portal({"/readyz": httpx.Response(200), "/api/v1/tenants/probe-co/overview": answer})
+        published = RecordingPublisher()
+        prober = Prober(client, checks("http://portal.test", "probe-co", KEY), published, FakeClock(NOW),
+                        prober_id="p1")  # fmt: skip
+        await prober.round()
+        read = published.events[1].data
+        assert (read.ok, read.error, read.status) == (False, reason, status)
+
+
+async def test_results_kafka_refused_are_published_first_in_the_next_round_and_none_is_lost():
+    client = portal({"/readyz": httpx.Response(200)})
+    published, clock = RecordingPublisher(), FakeClock(NOW)
+    prober = Prober(client, checks("http://portal.test", "", None), published, clock, prober_id="p1")
+    published.failing = ConnectionError("kafka away")
+    assert await prober.round() == 0
+    clock.advance(10)
+    assert await prober.round() == 0
+    published.failing = None
+    clock.advance(10)
+    assert await prober.round() == 3
+    assert [e.data.probed_at for e in published.events] == [
+        NOW,
+        NOW + timedelta(seconds=10),
+        NOW + timedelta(seconds=20),
+    ]
+
+
+def probe(at: datetime, ok: bool = True, target: str = "readyz") -> ProbeResult:
+    data = ProbeResultData(target=target, url="http://portal.test/readyz", ok=ok, status=200 if ok else 503,
+                           latency_ms=12.5, error=None if ok else "status 503", probed_at=at, prober="p1")  # fmt: skip
+    return ProbeResult.create(data=data, source="/tests", tenantid="platform", time=at)
+
+
+def test_probes_fold_into_one_document_per_target_and_hour_read_back_as_they_were_and_a_redelivery_changes_nothing():
+    events = [probe(NOW + timedelta(seconds=10 * i), ok=i != 3) for i in range(6)]
+    events += [probe(NOW + timedelta(hours=1)), probe(NOW, target="tenant-read")]
+    grouped = probes_by_hour(events)
+    assert sorted(grouped) == ["readyz/2026-05-03T14", "readyz/2026-05-03T15", "tenant-read/2026-05-03T14"]
+    hour = probe_hour(None, grouped["readyz/2026-05-03T14"])
+    assert hour is not None
+    back = hour.probes()
+    assert [(p.probed_at, p.ok, p.error) for p in back] == [(e.data.probed_at, e.data.ok, e.data.error)
+                                                            for e in events[:6]]  # fmt: skip
+    assert probe_hour(hour, grouped["readyz/2026-05-03T14"]) is None
+    more = probe_hour(hour, [events[0], probe(NOW + timedelta(minutes=30))])
+    assert more is not None and len(more.ids) == 7
