@@ -4,6 +4,7 @@ publishing probe results that `board sla` turns into availability and incidents.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
@@ -167,7 +168,7 @@ async def test_the_prober_process_publishes_what_it_sees_and_an_outage_becomes_a
                   BOARD_PROBE_HTTP_PORT=str(free_port()))  # fmt: skip
     log = tmp_path / "prober.log"
     with log.open("wb") as out:
-        prober = subprocess.Popen([str(BIN / "board"), "probe"], env=env, stdout=out, stderr=out)
+        prober = await asyncio.create_subprocess_exec(str(BIN / "board"), "probe", env=env, stdout=out, stderr=out)
     try:
         hours = db["board_probe_hours"]
 
@@ -184,7 +185,7 @@ async def test_the_prober_process_publishes_what_it_sees_and_an_outage_becomes_a
     finally:
         prober.terminate()
         # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status says why it stopped.
-        assert prober.wait(20) in (0, -signal.SIGTERM), log.read_text()
+        assert await asyncio.wait_for(prober.wait(), 20) in (0, -signal.SIGTERM), log.read_text()
         stand_in.close()
     assert "Application shutdown complete" in log.read_text()
     assert "HTTP Request" not in log.read_text()  # one line per probe would drown the logs

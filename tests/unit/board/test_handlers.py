@@ -89,7 +89,7 @@ async def test_probe_results_go_to_their_hour_documents_once_and_a_poison_record
             source="/tests",
             tenantid="platform",
             time=NOW,
-        )  # fmt: skip
+        )
         for target in ("readyz", "tenant-read")
         for m in (0, 30)
     ]

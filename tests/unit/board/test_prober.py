@@ -47,7 +47,7 @@ async def test_a_round_probes_readiness_and_the_synthetic_tenants_read_with_its_
 
 
 async def test_a_wrong_status_a_wrong_body_a_timeout_and_a_refused_connection_are_each_a_failed_probe_with_its_reason():
-    cases = [
+    cases: list[tuple[httpx.Response | Exception, str, int | None]] = [
         (httpx.Response(503, json={"status": "not ready"}), "status 503", 503),
         (httpx.Response(200, json={"tenant": "someone-else"}), "the answer is not probe-co's overview", 200),
         (httpx.Response(200, text="<html>"), "the answer is not JSON", 200),
