@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from board import handlers
+from board.facts import Fact
 from board.payments import payment_event_id
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
@@ -42,22 +43,33 @@ def usage() -> UsageRecorded:
     return UsageRecorded.create(data=data, source="/tests", tenantid="acme", time=NOW)
 
 
+class Fakes:
+    """The board's stores as in-memory fakes, and the records sent to the DLQ."""
+
+    def __init__(self) -> None:
+        self.invoices = InMemoryProjectionStore[Invoice]()
+        self.payments = InMemoryProjectionStore[Payment]()
+        self.probe_hours = InMemoryProjectionStore[ProbeHour]()
+        self.facts = InMemoryProjectionStore[Fact]()
+        self.dead: list[Any] = []
+
+    async def dead_letter(self, record: Any, error: BaseException) -> None:
+        self.dead.append(record)
+
+    def deps(self) -> handlers.Deps:
+        return handlers.Deps(invoices=self.invoices, payments=self.payments, probe_hours=self.probe_hours,
+                             facts=self.facts, dead_letter=self.dead_letter)  # fmt: skip
+
+
 async def test_a_batch_keeps_each_invoice_and_payment_once_and_sends_only_the_poison_record_to_the_dlq():
-    invoices, payments = InMemoryProjectionStore[Invoice](), InMemoryProjectionStore[Payment]()
-    dead: list[tuple[Any, BaseException]] = []
-
-    async def dead_letter(record: Any, error: BaseException) -> None:
-        dead.append((record, error))
-
-    deps = handlers.Deps(
-        invoices=invoices, payments=payments, probe_hours=InMemoryProjectionStore[ProbeHour](), dead_letter=dead_letter
-    )
+    fakes = Fakes()
+    deps, invoices, payments = fakes.deps(), fakes.invoices, fakes.payments
     events = [issued("acme", 199000), paid("p1", 100000), usage(), paid("p1", 120000)]
     bodies = [e.to_json() for e in events] + [b'{"type": "io.trustportal.billing.payment-received.v1"}']
     records = ["r1", "r2", "r3", "r4", "poison"]
     assert await handlers.on_billing(bodies, records, deps) == (1, 2)
     assert await handlers.on_billing(bodies[:4], records[:4], deps) == (0, 0)  # a redelivery changes nothing
-    assert [r for r, _ in dead] == ["poison"]
+    assert fakes.dead == ["poison"]
     kept_invoice = await invoices.get("inv-acme")
     assert kept_invoice is not None and kept_invoice.data.total_minor == 199000
     kept = sorted(p.data.amount_minor for p in await payments.find({}))
@@ -67,14 +79,8 @@ async def test_a_batch_keeps_each_invoice_and_payment_once_and_sends_only_the_po
 async def test_probe_results_go_to_their_hour_documents_once_and_a_poison_record_to_the_dlq():
     from schemas.sla import ProbeResult, ProbeResultData
 
-    hours = InMemoryProjectionStore[ProbeHour]()
-    dead: list[Any] = []
-
-    async def dead_letter(record: Any, error: BaseException) -> None:
-        dead.append(record)
-
-    deps = handlers.Deps(invoices=InMemoryProjectionStore[Invoice](), payments=InMemoryProjectionStore[Payment](),
-                         probe_hours=hours, dead_letter=dead_letter)  # fmt: skip
+    fakes = Fakes()
+    deps, hours, dead = fakes.deps(), fakes.probe_hours, fakes.dead
     events = [
         ProbeResult.create(
             data=ProbeResultData(
@@ -99,3 +105,33 @@ async def test_probe_results_go_to_their_hour_documents_once_and_a_poison_record
     assert dead == [4]
     stored = await hours.get("readyz/2026-06-01T09")
     assert stored is not None and len(stored.probes()) == 2
+
+
+async def test_facts_the_pack_reports_on_are_kept_once_other_events_skipped_and_poison_dead_lettered():
+    from schemas.policy import PolicyBundlePublished, PolicyBundlePublishedData
+    from schemas.tenant import TenantOnboarded, TenantOnboardedData, WebhookVerified, WebhookVerifiedData
+
+    fakes = Fakes()
+    onboarded = TenantOnboarded.create(
+        data=TenantOnboardedData(slug="acme", cohort="w1", requested_at=NOW, onboarded_at=NOW,
+                                 time_to_first_verify_s=12.0),
+        source="/tests", tenantid="acme", time=NOW,
+    )  # fmt: skip
+    verified = WebhookVerified.create(
+        data=WebhookVerifiedData(slug="acme", cohort="w1", attempts=1, status_code=200, latency_ms=3,
+                                 verified_at=NOW),
+        source="/tests", tenantid="acme", time=NOW,
+    )  # fmt: skip
+    bundle = PolicyBundlePublished.create(
+        data=PolicyBundlePublishedData(bundle="portal", version="3", sha256="a" * 64, modules=("x.rego",),
+                                       published_at=NOW),
+        source="/tests", tenantid="platform", time=NOW,
+    )  # fmt: skip
+    bodies = [onboarded.to_json(), verified.to_json(), bundle.to_json(), b"[]"]
+    assert await handlers.on_facts(bodies, ["a", "b", "c", "d"], fakes.deps()) == 2
+    assert await handlers.on_facts(bodies[:3], ["a", "b", "c"], fakes.deps()) == 0
+    assert fakes.dead == ["d"]
+    kinds = sorted(f.kind for f in await fakes.facts.find({}))
+    assert kinds == ["bundle-published", "tenant-onboarded"]
+    kept = await fakes.facts.get(bundle.id)
+    assert kept is not None and kept.data == {"bundle": "portal", "version": "3", "sha256": "a" * 64}

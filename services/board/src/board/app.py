@@ -24,10 +24,11 @@ from service_kit.tracing import build_tracer_provider
 from board import handlers
 from board.adapters import mongo as mongo_names
 from board.errors import ConfigurationError
+from board.facts import Fact
 from board.prober import Prober, checks
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
-from board.routes import board_routes
+from board.routes import FACT_SOURCES, board_routes
 from board.settings import BoardSettings
 from schemas import topics
 
@@ -46,6 +47,7 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
         invoices=ProjectionStore(db[mongo_names.INVOICES], Invoice),
         payments=ProjectionStore(db[mongo_names.PAYMENTS], Payment),
         probe_hours=ProjectionStore(db[mongo_names.PROBE_HOURS], ProbeHour),
+        facts=ProjectionStore(db[mongo_names.FACTS], Fact),
         dead_letter=dead_letters.send_record,
     )
     broker.include_router(board_routes(settings, deps))
@@ -54,7 +56,7 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
         broker=broker,
         mongo=mongo,
         registry=registry,
-        topics=(topics.BILLING_EVENTS, topics.SLA_EVENTS),
+        topics=(topics.BILLING_EVENTS, topics.SLA_EVENTS, *FACT_SOURCES),
     )
 
 

@@ -11,7 +11,8 @@ from schemas.sla import SLA_FACTS
 from service_kit.decoding import decode_each
 
 from board import projections
-from board.ports import DeadLetter, Invoices, Payments, ProbeHours
+from board.facts import fact_of
+from board.ports import DeadLetter, Facts, Invoices, Payments, ProbeHours
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Deps:
     invoices: Invoices
     payments: Payments
     probe_hours: ProbeHours
+    facts: Facts
     dead_letter: DeadLetter
 
 
@@ -48,3 +50,9 @@ async def on_sla(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) ->
             await deps.probe_hours.save(key, hour)
             changed += 1
     return changed
+
+
+async def on_facts(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> int:
+    """Keep the facts of a fetched batch of tenant, provenance, evidence and policy events, each once; how many new."""
+    decoded = await decode_each(bodies, records, fact_of, deps.dead_letter)
+    return await deps.facts.insert_many_once([(fact.id, fact) for fact, _ in decoded if fact is not None])

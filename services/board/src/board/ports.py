@@ -7,6 +7,7 @@ from typing import Protocol
 from schemas.envelope import CloudEvent
 from service_kit.ports import DeadLetter, WritableViews
 
+from board.facts import Fact
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
 
@@ -17,6 +18,8 @@ Payments = WritableViews[Payment]
 
 ProbeHours = WritableViews[ProbeHour]
 """The prober's results by target and hour (ProjectionStore over board_probe_hours)."""
+Facts = WritableViews[Fact]
+"""The platform's facts the board pack reports on (ProjectionStore over board_facts)."""
 
 
 class EventPublisher(Protocol):
@@ -27,4 +30,4 @@ class EventPublisher(Protocol):
         ...
 
 
-__all__ = ["DeadLetter", "EventPublisher", "Invoices", "Payments", "ProbeHours"]
+__all__ = ["DeadLetter", "EventPublisher", "Facts", "Invoices", "Payments", "ProbeHours"]

@@ -9,6 +9,8 @@ from board import handlers
 from board.settings import BoardSettings
 from schemas import topics
 
+FACT_SOURCES = (topics.TENANT_EVENTS, topics.PROVENANCE_EVENTS, topics.EVIDENCE_EVENTS, topics.POLICY_EVENTS)
+
 
 def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
     """Billing events and probe results folded into the revenue and SLA reports' sources."""
@@ -39,5 +41,18 @@ def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
     )
     async def on_sla(bodies: list[bytes], message: KafkaMessage) -> None:
         await handlers.on_sla(bodies, message.raw_message, deps)
+
+    @router.subscriber(
+        *(settings.topic(t) for t in FACT_SOURCES),
+        group_id=f"{settings.group_id}-facts",
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=1000,
+        decoder=raw_batch_decoder,
+        title="board-facts",
+        description="Keeps the tenant, provenance, evidence and policy facts the board pack reports on.",
+    )
+    async def on_facts(bodies: list[bytes], message: KafkaMessage) -> None:
+        await handlers.on_facts(bodies, message.raw_message, deps)
 
     return router
