@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from board.payments import payment_event_id
 from board.revenue import Invoice, Payment
+from board.sla import Probe
 from schemas.billing import InvoiceIssuedData, InvoiceLine, PaymentReceivedData
 
 
@@ -46,3 +47,12 @@ def payment(
         payment_id=pid, invoice_id=invoice_id, amount_minor=amount, currency=currency, received_at=at, method="card"
     )
     return Payment(event_id=payment_event_id(data), tenant=tenant, data=data)
+
+
+def every_10s(start: datetime, end: datetime, *, target: str = "readyz", ok: bool = True, latency: float = 20.0,
+              error: str | None = None) -> list[Probe]:  # fmt: skip
+    probes, at = [], start
+    while at < end:
+        probes.append(Probe(target, at, ok, 200 if ok else 503, latency, None if ok else error or "status 503"))
+        at += timedelta(seconds=10)
+    return probes

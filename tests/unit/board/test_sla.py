@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from board.sla import Probe, incidents, sla_report
 from service_kit.periods import Period
 
+from tests.unit.board.factories import every_10s
+
 MAY = Period.month(2026, 5)
 T0 = MAY.start
-
-
-def every_10s(start: datetime, end: datetime, *, target: str = "readyz", ok: bool = True, latency: float = 20.0,
-              error: str | None = None) -> list[Probe]:  # fmt: skip
-    probes, at = [], start
-    while at < end:
-        probes.append(Probe(target, at, ok, 200 if ok else 503, latency, None if ok else error or "status 503"))
-        at += timedelta(seconds=10)
-    return probes
 
 
 def test_no_probes_is_unknown_not_up():

@@ -189,6 +189,32 @@ def show_revenue(report: RevenueReport, console: Console) -> None:
 
 
 @app.command()
+def build(
+    period: Annotated[
+        str, typer.Option(help="YYYY-MM, YYYY-Qn, or mid-Qn-YYYY (the quarter to its middle month's 15th).")
+    ],
+    out: Annotated[Path, typer.Option(help="Directory to write board-<period>.pdf into.")] = Path("."),
+) -> None:
+    """Build the board pack of a period from the board's projections: board-<period>.pdf, deterministic."""
+    import hashlib
+
+    from board.render import render
+    from board.store import load_pack
+    from board.windows import window
+
+    try:
+        span = window(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from None
+    pack = asyncio.run(load_pack(settings(), span))
+    pdf = render(pack)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"board-{span.label}.pdf"
+    path.write_bytes(pdf)
+    print(f"{path}  sha256 {hashlib.sha256(pdf).hexdigest()}  {len(pdf):,} bytes")
+
+
+@app.command()
 def probe() -> None:
     """Run the prober: probe the portal from outside every BOARD_PROBE_INTERVAL_S and publish each ProbeResult."""
     from board.app import probe_main

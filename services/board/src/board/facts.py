@@ -66,9 +66,7 @@ def _other(event: CloudEvent) -> tuple[Kind, datetime, dict[str, Any]] | None:
         return (
             "pack-built",
             event.data.built_at,
-            _pick(
-                event.data, "pack_id", "period", "sha256", "ledger_index", "tree_size", "root_hash", "inclusion_proof"
-            ),
+            _pick(event.data, "pack_id", "period", "sha256", "ledger_index", "tree_size", "root_hash", "tree_head"),
         )
     if isinstance(event, PolicyBundlePublished):
         return "bundle-published", event.data.published_at, _pick(event.data, "bundle", "version", "sha256")

@@ -341,12 +341,14 @@ def revenue_report(
     now: datetime,
     *,
     terms_days: int = 30,
+    mrr_until: datetime | None = None,
 ) -> RevenueReport:
     """The report of `month` made at `now`.
 
     Money (invoiced, collected, outstanding, reconciliation) is as of min(now, the month's end). MRR is
     from the invoices *for* the month and the one before, issued by `now`: invoices go out in arrears,
-    so a month's MRR is known once its invoices are out, after the month.
+    so a month's MRR is known once its invoices are out, after the month (`mrr_until` reads later
+    invoices too: the board pack reads every invoice on record).
     """
     if month.kind != "month":
         raise ValueError(f"the revenue report is per month, not {month}")
@@ -358,7 +360,8 @@ def revenue_report(
     in_month = [p for p in settlement.counted if p.data.received_at >= month.start]
     issued = [i for i in known.values() if i.data.issued_at >= month.start]
     statuses = [standing(i, settlement.paid.get(key, 0), as_of, terms_days) for key, i in sorted(known.items())]
-    rows, mrr = mrr_lines((i for i in invoices if i.data.issued_at <= now), month)
+    mrr_known = mrr_until or now
+    rows, mrr = mrr_lines((i for i in invoices if i.data.issued_at <= mrr_known), month)
     rows = _with_money(rows, issued, in_month, known, statuses)
     ageing: list[Ageing] = []
     for currency in sorted({s.currency for s in statuses if s.due_minor}):
@@ -375,7 +378,7 @@ def revenue_report(
         period=str(month),
         as_of=as_of,
         made_at=now,
-        invoices_for_period=sum(1 for i in invoices if i.data.period == str(month) and i.data.issued_at <= now),
+        invoices_for_period=sum(1 for i in invoices if i.data.period == str(month) and i.data.issued_at <= mrr_known),
         mrr=tuple(mrr),
         invoiced=_amounts((i.data.currency, i.data.total_minor) for i in issued),
         collected=_amounts((p.data.currency, p.data.amount_minor) for p in in_month),

@@ -26,3 +26,13 @@ class BoardSettings(ServiceSettings):
     probe_timeout_s: float = Field(default=5.0, gt=0, description="A probe with no whole answer by then failed.")
     prober_id: str = Field(default_factory=socket.gethostname, description="This prober instance (default: host).")
     probe_buffer: int = Field(default=10_000, ge=1, description="Results kept while Kafka is unreachable.")
+    portal_public_url: str = Field(
+        default="http://127.0.0.1:8080", description="The portal's address as readers of the board pack follow it."
+    )
+    release_tag_url: str = Field(
+        default="https://github.com/trust-portal/trust-portal/releases/tag/v0.1.0",
+        description="The platform's release the pack reports on (a link in the pack).",
+    )
+    design_partners: dict[str, str] = Field(
+        default_factory=dict, description='Design partners and their status, JSON: {"acme": "signed"}.'
+    )

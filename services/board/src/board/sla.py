@@ -17,11 +17,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, Protocol
 
 from schemas.envelope import Contract
 from schemas.sla import TARGETS
-from service_kit.periods import Period
 from service_kit.quantiles import nearest_rank
 
 OBJECTIVE = 0.9995
@@ -150,8 +149,22 @@ def gaps(seen: set[datetime], start: datetime, end: datetime) -> list[Gap]:
     return found
 
 
-def sla_report(probes: Iterable[Probe], month: Period, now: datetime, *, objective: float = OBJECTIVE) -> SlaReport:
-    """The SLA of `month` as of min(now, its end), from the probes that ran in it."""
+class Span(Protocol):
+    """A stretch of time the SLA is reported for: a month (Period) or a board pack's window; str() names it."""
+
+    @property
+    def start(self) -> datetime:
+        """The first instant."""
+        ...
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after."""
+        ...
+
+
+def sla_report(probes: Iterable[Probe], month: Span, now: datetime, *, objective: float = OBJECTIVE) -> SlaReport:
+    """The SLA of `month` (or any span) as of min(now, its end), from the probes that ran in it."""
     as_of = min(now, month.end)
     mine = sorted((p for p in probes if month.start <= p.probed_at < as_of), key=lambda p: p.probed_at)
     minute_ok: dict[datetime, bool] = {}
@@ -196,3 +209,31 @@ def sla_report(probes: Iterable[Probe], month: Period, now: datetime, *, objecti
         incidents=tuple(incidents(mine)),
         gaps=tuple(gaps(set(minute_ok), month.start, month.start + timedelta(minutes=elapsed))),
     )
+
+
+class Day(Contract):
+    """One day's minutes: good, bad and with no probes."""
+
+    day: datetime
+    good: int
+    bad: int
+    unknown: int
+
+
+def daily(probes: Iterable[Probe], start: datetime, end: datetime) -> list[Day]:
+    """Each day of [start, end) with its good, bad and unknown minutes (for the availability chart)."""
+    minute_ok: dict[datetime, bool] = {}
+    for p in probes:
+        if start <= p.probed_at < end:
+            m = _minute(p.probed_at)
+            minute_ok[m] = minute_ok.get(m, True) and p.ok
+    days: list[Day] = []
+    day = start
+    while day < end:
+        nxt = min(end, day + timedelta(days=1))
+        ok = [v for m, v in minute_ok.items() if day <= m < nxt]
+        good = sum(ok)
+        minutes = int((nxt - day).total_seconds() // 60)
+        days.append(Day(day=day, good=good, bad=len(ok) - good, unknown=minutes - len(ok)))
+        day = nxt
+    return days

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from service_kit.mongo import build_mongo
@@ -10,11 +10,14 @@ from service_kit.periods import Period
 from service_kit.publishing import one_shot_publisher
 
 from board.adapters import mongo as mongo_names
+from board.facts import Fact
+from board.pack import BoardPack, PackSettings, Sources, board_pack
 from board.payments import PaymentsFile, payment_event_id, to_event
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment, RevenueReport, revenue_report
 from board.settings import BoardSettings
 from board.sla import SlaReport, sla_report
+from board.windows import Window
 from schemas import topics
 
 
@@ -28,6 +31,26 @@ async def load_revenue(settings: BoardSettings, month: Period, now: datetime) ->
     finally:
         await mongo.close()
     return revenue_report(invoices, payments, month, now, terms_days=settings.payment_terms_days)
+
+
+async def load_pack(settings: BoardSettings, window: Window) -> BoardPack:
+    """The board pack of `window` from everything the board has folded."""
+    mongo = build_mongo(settings)
+    try:
+        db = mongo[settings.mongo_db]
+        invoices = [Invoice.model_validate(d) async for d in db[mongo_names.INVOICES].find({})]
+        payments = [Payment.model_validate(d) async for d in db[mongo_names.PAYMENTS].find({})]
+        docs = db[mongo_names.PROBE_HOURS].find({"hour": {"$gte": window.start - timedelta(hours=1),
+                                                          "$lt": window.end}})  # fmt: skip
+        probes = [p async for d in docs for p in ProbeHour.model_validate(d).probes()]
+        facts = [Fact.model_validate(d) async for d in db[mongo_names.FACTS].find({})]
+    finally:
+        await mongo.close()
+    config = PackSettings(
+        portal_url=settings.portal_public_url, release_tag_url=settings.release_tag_url,
+        design_partners=settings.design_partners, terms_days=settings.payment_terms_days,
+    )  # fmt: skip
+    return board_pack(window, Sources(invoices, payments, probes, facts), config)
 
 
 async def load_sla(settings: BoardSettings, month: Period, now: datetime) -> SlaReport:
