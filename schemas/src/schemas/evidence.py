@@ -77,5 +77,47 @@ class PackFailed(CloudEvent):
     data: PackFailedData
 
 
-EvidenceFact = Annotated[PackBuilt | PackFailed, Field(discriminator="type")]
+class AnchorRequestedData(Contract):
+    """A request to record a document's digest in the evidence ledger (the board pack's PDF)."""
+
+    anchor_id: str = Field(min_length=1, max_length=128)
+    kind: Literal["board-pack"]
+    subject: str = Field(min_length=1, max_length=200, description="What is anchored, e.g. board-2026-05.pdf.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    requested_at: UtcDatetime
+
+
+class AnchorRequested(CloudEvent):
+    """Record a digest in the ledger (a command, on evidence.requests.v1)."""
+
+    TYPE: ClassVar[str] = "io.trustportal.evidence.anchor-requested.v1"
+    type: Literal["io.trustportal.evidence.anchor-requested.v1"] = "io.trustportal.evidence.anchor-requested.v1"
+    data: AnchorRequestedData
+
+
+class AnchoredData(Contract):
+    """A digest is in the ledger: its entry, index, inclusion proof and the signed tree head it leads to."""
+
+    anchor_id: str
+    kind: Literal["board-pack"]
+    subject: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    ledger_index: int = Field(ge=0)
+    inclusion_proof: dict[str, Any]
+    tree_head: dict[str, Any]
+    anchored_at: UtcDatetime
+
+
+class Anchored(CloudEvent):
+    """A digest was recorded in the ledger (on evidence.events.v1); the same digest is recorded once."""
+
+    TYPE: ClassVar[str] = "io.trustportal.evidence.anchored.v1"
+    type: Literal["io.trustportal.evidence.anchored.v1"] = "io.trustportal.evidence.anchored.v1"
+    data: AnchoredData
+
+
+EvidenceRequest = Annotated[PackRequested | AnchorRequested, Field(discriminator="type")]
+"""Any command on evidence.requests.v1."""
+
+EvidenceFact = Annotated[PackBuilt | PackFailed | Anchored, Field(discriminator="type")]
 """Any event on evidence.events.v1."""

@@ -10,7 +10,7 @@ from schemas.audit import AccessDecided
 from schemas.billing import InvoiceIssued, PaymentReceived, UsageRecorded
 from schemas.board import BoardPackBuilt, BoardPackFailed, BoardPackRequested
 from schemas.envelope import CloudEvent
-from schemas.evidence import PackBuilt, PackFailed, PackRequested
+from schemas.evidence import Anchored, AnchorRequested, PackBuilt, PackFailed, PackRequested
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
 from schemas.provenance import ProvenanceRejected, ProvenanceSubmitted, ProvenanceVerified
 from schemas.read_models import CohortMember, CohortView, SlsaAdoption, SlsaRepoStatus, TenantView
@@ -43,6 +43,8 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     PackRequested,
     PackBuilt,
     PackFailed,
+    AnchorRequested,
+    Anchored,
     TrustPolicyUpdated,
     ProvenanceSubmitted,
     ProvenanceVerified,

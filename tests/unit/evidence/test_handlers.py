@@ -7,7 +7,16 @@ from typing import Any
 
 from evidence import handlers
 from evidence.items import StoredItem
-from schemas.evidence import PackFailed, PackFailedData, PackRequested, PackRequestedData
+from schemas.evidence import (
+    Anchored,
+    AnchoredData,
+    AnchorRequested,
+    AnchorRequestedData,
+    PackFailed,
+    PackFailedData,
+    PackRequested,
+    PackRequestedData,
+)
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
 from schemas.tenant import TenantRequested, TenantRequestedData
 from service_kit.testing import RecordingPublisher
@@ -35,6 +44,18 @@ class FailingBuilder:
         return PackFailed.create(data=data, source="/tests", tenantid=request.tenantid, time=NOW)
 
 
+class RecordingAnchors:
+    def __init__(self) -> None:
+        self.requests: list[AnchorRequested] = []
+
+    async def anchor(self, request: AnchorRequested) -> Anchored:
+        self.requests.append(request)
+        data = AnchoredData(anchor_id=request.data.anchor_id, kind="board-pack", subject=request.data.subject,
+                            sha256=request.data.sha256, ledger_index=7, inclusion_proof={}, tree_head={},
+                            anchored_at=NOW)  # fmt: skip
+        return Anchored.create(data=data, source="/tests", tenantid="platform", time=NOW)
+
+
 def deps() -> tuple[handlers.Deps, RecordingLog, RecordingPublisher, list[tuple[Any, BaseException]]]:
     log, outcomes, dead = RecordingLog(), RecordingPublisher(), []
 
@@ -42,7 +63,9 @@ def deps() -> tuple[handlers.Deps, RecordingLog, RecordingPublisher, list[tuple[
         dead.append((record, error))
 
     return (
-        handlers.Deps(items=log, builder=FailingBuilder(), outcomes=outcomes, dead_letter=dead_letter),
+        handlers.Deps(
+            items=log, builder=FailingBuilder(), anchors=RecordingAnchors(), outcomes=outcomes, dead_letter=dead_letter
+        ),
         log,
         outcomes,
         dead,
@@ -73,5 +96,14 @@ async def test_a_batch_keeps_what_is_evidence_and_dead_letters_only_the_poison_r
 async def test_a_pack_request_is_answered_with_the_builders_outcome():
     d, _, outcomes, _ = deps()
     data = PackRequestedData(pack_request_id="req-1", period="2026-11", requested_by="ana", requested_at=NOW)
-    await handlers.on_pack_requested(PackRequested.create(data=data, source="/tests", tenantid="acme", time=NOW), d)
+    await handlers.on_request(PackRequested.create(data=data, source="/tests", tenantid="acme", time=NOW), d)
     assert outcomes.types == [PackFailed.TYPE] and outcomes.events[0].tenantid == "acme"
+
+
+async def test_an_anchor_request_is_answered_with_the_digests_place_in_the_ledger():
+    d, _, outcomes, _ = deps()
+    data = AnchorRequestedData(anchor_id="a1", kind="board-pack", subject="board-2026-05.pdf", sha256="e" * 64,
+                               requested_at=NOW)  # fmt: skip
+    await handlers.on_request(AnchorRequested.create(data=data, source="/tests", tenantid="platform", time=NOW), d)
+    assert outcomes.types == [Anchored.TYPE]
+    assert outcomes.events[0].data.sha256 == "e" * 64 and outcomes.events[0].data.ledger_index == 7

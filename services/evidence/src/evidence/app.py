@@ -24,6 +24,7 @@ from service_kit.tracing import build_tracer_provider
 
 from evidence import handlers
 from evidence.adapters import mongo as mongo_names
+from evidence.anchors import Anchorer
 from evidence.builder import Builder
 from evidence.item_log import ItemLog
 from evidence.ledger_store import LedgerStore
@@ -57,11 +58,12 @@ def build_app(
     db = mongo[settings.mongo_db]
     now = clock or system_clock
     items = ItemLog(db[mongo_names.ITEMS])
+    ledger = LedgerStore(db[mongo_names.LEDGER_ENTRIES], db[mongo_names.LEDGER_HEADS], key, now)
     builder = Builder(
         items=items,
         packs=db[mongo_names.PACKS],
         bucket=AsyncGridFSBucket(db, bucket_name=settings.bucket),
-        ledger=LedgerStore(db[mongo_names.LEDGER_ENTRIES], db[mongo_names.LEDGER_HEADS], key, now),
+        ledger=ledger,
         key=key,
         metrics=EvidenceMetrics(registry),
         clock=now,
@@ -69,7 +71,11 @@ def build_app(
     outcomes = settings.topic(topics.EVIDENCE_EVENTS)
     broker.publisher(outcomes, title="evidence:evidence.events.v1", schema=EvidenceFact)
     deps = handlers.Deps(
-        items=items, builder=builder, outcomes=BrokerTopic(broker, outcomes), dead_letter=dead_letters.send_record
+        items=items,
+        builder=builder,
+        anchors=Anchorer(db[mongo_names.ANCHORS], ledger, now),
+        outcomes=BrokerTopic(broker, outcomes),
+        dead_letter=dead_letters.send_record,
     )
     broker.include_router(evidence_routes(settings, deps))
     return EvidenceService(

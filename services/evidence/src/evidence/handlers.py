@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.evidence import PackRequested
+from schemas.evidence import AnchorRequested, EvidenceRequest
 from service_kit.decoding import decode_each
 
 from evidence.items import stored
-from evidence.ports import DeadLetter, EventPublisher, EvidenceLog, PackBuilder
+from evidence.ports import Anchors, DeadLetter, EventPublisher, EvidenceLog, PackBuilder
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Deps:
 
     items: EvidenceLog
     builder: PackBuilder
+    anchors: Anchors
     outcomes: EventPublisher
     dead_letter: DeadLetter
 
@@ -31,6 +32,9 @@ async def on_evidence(bodies: Sequence[bytes], records: Sequence[Any], deps: Dep
     return len(kept)
 
 
-async def on_pack_requested(event: PackRequested, deps: Deps) -> None:
-    """Build the requested pack and announce PackBuilt or PackFailed."""
-    await deps.outcomes.publish(await deps.builder.build(event))
+async def on_request(event: EvidenceRequest, deps: Deps) -> None:
+    """Build the requested pack and announce PackBuilt or PackFailed; or record a digest and announce Anchored."""
+    if isinstance(event, AnchorRequested):
+        await deps.outcomes.publish(await deps.anchors.anchor(event))
+    else:
+        await deps.outcomes.publish(await deps.builder.build(event))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from schemas.envelope import CloudEvent
-from schemas.evidence import PackBuilt, PackFailed, PackRequested
+from schemas.evidence import Anchored, AnchorRequested, PackBuilt, PackFailed, PackRequested
 from service_kit.ports import DeadLetter
 
 from evidence.items import StoredItem
@@ -28,6 +28,14 @@ class PackBuilder(Protocol):
         ...
 
 
+class Anchors(Protocol):
+    """Records another document's digest in the ledger (Anchorer)."""
+
+    async def anchor(self, request: AnchorRequested) -> Anchored:
+        """The digest's ledger entry, index, proof and tree head."""
+        ...
+
+
 class EventPublisher(Protocol):
     """Publishes one event and returns once Kafka acknowledged it."""
 
@@ -36,4 +44,4 @@ class EventPublisher(Protocol):
         ...
 
 
-__all__ = ["DeadLetter", "EventPublisher", "EvidenceLog", "PackBuilder"]
+__all__ = ["Anchors", "DeadLetter", "EventPublisher", "EvidenceLog", "PackBuilder"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faststream.kafka import KafkaMessage, KafkaRouter
-from schemas.evidence import PackRequested
+from schemas.evidence import EvidenceRequest
 from service_kit.decoding import raw_batch_decoder
 
 from evidence import handlers
@@ -35,9 +35,9 @@ def evidence_routes(settings: EvidenceSettings, deps: handlers.Deps) -> KafkaRou
         group_id=settings.group_id,
         auto_offset_reset="earliest",
         title="evidence:evidence.requests.v1",
-        description="Builds the requested pack; announces PackBuilt or PackFailed on evidence.events.v1.",
+        description="Builds a requested pack (PackBuilt or PackFailed) or records a digest in the ledger (Anchored).",
     )
-    async def on_pack_requested(event: PackRequested) -> None:
-        await handlers.on_pack_requested(event, deps)
+    async def on_request(event: EvidenceRequest) -> None:
+        await handlers.on_request(event, deps)
 
     return router
