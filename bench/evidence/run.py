@@ -27,9 +27,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from evidence.canonical import canonical
 from evidence.ledger_store import LedgerStore
-from evidence.merkle import MerkleTree, leaf_hash, verify_inclusion
 from evidence.settings import EvidenceSettings
 from evidence.signing import PlatformKey
 from gridfs import AsyncGridFSBucket
@@ -38,6 +36,8 @@ from pymongo import AsyncMongoClient, MongoClient
 from schemas.envelope import CONTENT_TYPE
 from schemas.evidence import PackRequested, PackRequestedData
 from service_kit.testing.launcher import ServiceProcess, env_for, free_port
+from transparency.canonical import canonical
+from transparency.merkle import MerkleTree, leaf_hash, verify_inclusion
 
 from schemas import topics
 

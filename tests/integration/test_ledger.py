@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from evidence.canonical import canonical
 from evidence.ledger import entry_leaf
 from evidence.ledger_store import LedgerStore
-from evidence.merkle import verify_consistency, verify_inclusion
 from evidence.signing import PlatformKey
 from pymongo import AsyncMongoClient, MongoClient
+from transparency.canonical import canonical
+from transparency.merkle import verify_consistency, verify_inclusion
 
 from tests.integration.conftest import MONGO
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from evidence.merkle import (
+from transparency.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     leaf_hash,

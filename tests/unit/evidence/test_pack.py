@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from evidence.ledger import entry_leaf, inclusion, signed_head
-from evidence.merkle import MerkleTree
 from evidence.pack import MANIFEST, Item, build, read_archive, write_archive
 from evidence.signing import PlatformKey
 from evidence.verify import verify_pack
+from transparency.merkle import MerkleTree
 
 KEY = PlatformKey(ed25519.Ed25519PrivateKey.generate())
 AT = datetime(2026, 11, 27, 12, tzinfo=UTC)

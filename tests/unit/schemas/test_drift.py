@@ -49,7 +49,7 @@ def test_every_event_class_in_the_contracts_is_exported():
     assert defined == set(EVENTS)
 
 
-@pytest.mark.parametrize("service", ["onboarding", "slsa_watch", "evidence"])
+@pytest.mark.parametrize("service", ["onboarding", "slsa_watch", "evidence", "board"])
 def test_the_committed_asyncapi_document_matches_the_service(service):
     asyncapi = importlib.import_module(f"{service}.app").asyncapi
     generated = asyncapi().schema.to_specification().to_jsonable()

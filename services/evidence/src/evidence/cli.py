@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from transparency.log import load_public, verify_detached
 
 from evidence.ledger import head_message
-from evidence.signing import load_public, verify_detached
 from evidence.verify import Expected, check_consistency, verify_pack
 
 app = typer.Typer(

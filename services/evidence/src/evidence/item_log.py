@@ -18,8 +18,8 @@ from typing import Any
 from bson import Binary
 from pymongo.asynchronous.collection import AsyncCollection
 from service_kit.mongo import insert_in_order
+from transparency.canonical import canonical
 
-from evidence.canonical import canonical
 from evidence.items import StoredItem
 
 READ_CONCURRENCY = 32

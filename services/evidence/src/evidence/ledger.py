@@ -10,28 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from evidence.canonical import canonical
-from evidence.merkle import leaf_hash
+from transparency.canonical import canonical
+from transparency.log import HEAD_FIELDS, LOG_ID, entry_leaf, head_message
+
 from evidence.signing import PlatformKey
 
-LOG_ID = "trust-portal-evidence-ledger"
-HEAD_FIELDS = ("log_id", "tree_size", "root_hash", "timestamp")
-
-
-def entry_leaf(entry: dict[str, Any]) -> bytes:
-    """The leaf hash of a ledger entry (its canonical JSON)."""
-    return leaf_hash(canonical(entry))
+__all__ = ["HEAD_FIELDS", "LOG_ID", "consistency", "entry_leaf", "head_message", "inclusion", "signed_head"]
 
 
 def signed_head(size: int, root: bytes, at: datetime, key: PlatformKey) -> dict[str, Any]:
     """A signed tree head."""
     body = {"log_id": LOG_ID, "tree_size": size, "root_hash": root.hex(), "timestamp": at.isoformat()}
     return {**body, "key_id": key.key_id, "signature": key.sign(canonical(body))}
-
-
-def head_message(head: dict[str, Any]) -> bytes:
-    """The bytes a tree head's signature covers."""
-    return canonical({k: head.get(k) for k in HEAD_FIELDS})
 
 
 def inclusion(entry: dict[str, Any], index: int, size: int, hashes: list[bytes]) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 from service_kit.mongo import insert_in_order
+from transparency.merkle import MerkleTree
 
 from evidence.ledger import consistency, entry_leaf, inclusion, signed_head
-from evidence.merkle import MerkleTree
 from evidence.signing import PlatformKey
 
 Doc = dict[str, Any]

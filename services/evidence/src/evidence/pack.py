@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from evidence.canonical import canonical
+from transparency.canonical import canonical
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "https://trustportal.example/evidence/manifest/v1"

@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
     load_pem_private_key,
-    load_pem_public_key,
 )
 
 IN_TOTO = "application/vnd.in-toto+json"
@@ -79,14 +78,6 @@ class PlatformKey:
         return base64.b64encode(self.private.sign(message)).decode()
 
 
-def load_public(pem: str) -> ed25519.Ed25519PublicKey:
-    """The platform's public key from PEM; ValueError names the problem."""
-    key = load_pem_public_key(pem.encode())
-    if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise ValueError("the platform key must be an Ed25519 public key")
-    return key
-
-
 def open_envelope(envelope: dict[str, Any], public: ed25519.Ed25519PublicKey) -> dict[str, Any]:
     """The Statement inside a DSSE envelope once a signature verifies; ValueError says why not."""
     if envelope.get("payloadType") != IN_TOTO:
@@ -104,12 +95,3 @@ def open_envelope(envelope: dict[str, Any], public: ed25519.Ed25519PublicKey) ->
         statement: dict[str, Any] = json.loads(payload)
         return statement
     raise ValueError("no signature verifies under the platform key")
-
-
-def verify_detached(public: ed25519.Ed25519PublicKey, signature: str, message: bytes) -> bool:
-    """Whether a detached base64 signature verifies."""
-    try:
-        public.verify(base64.b64decode(signature, validate=True), message)
-    except (InvalidSignature, ValueError):
-        return False
-    return True

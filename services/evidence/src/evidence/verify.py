@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from transparency.canonical import canonical
+from transparency.log import LOG_ID, inclusion_problem, verify_head
+from transparency.merkle import verify_consistency
 
-from evidence.canonical import canonical
-from evidence.ledger import LOG_ID, entry_leaf, head_message
-from evidence.merkle import verify_consistency, verify_inclusion
 from evidence.pack import MANIFEST, PREDICATE_TYPE, ledger_entry, read_archive
-from evidence.signing import open_envelope, verify_detached
+from evidence.signing import open_envelope
 
 
 @dataclass(frozen=True)
@@ -188,11 +188,10 @@ def check_signature(
 
 def check_tree_head(head: dict[str, Any], public: ed25519.Ed25519PublicKey, report: Report) -> None:
     """The tree head is this ledger's and the platform key signed it."""
-    signed = verify_detached(public, str(head.get("signature", "")), head_message(head))
     ours = head.get("log_id") == LOG_ID
     report.check(
         "tree head",
-        signed and ours,
+        verify_head(head, public),
         f"tree head of size {head.get('tree_size')}: "
         + ("its signature does not verify under the platform key" if ours else f"log {head.get('log_id')!r}"),
     )
@@ -209,20 +208,8 @@ def check_inclusion(
     if head is None:
         report.check("inclusion", False, "no tree head to check the proof against (--tree-head)")
         return
-    try:
-        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
-        hashes = [bytes.fromhex(h) for h in proof["hashes"]]
-        root = bytes.fromhex(str(head["root_hash"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        report.check("inclusion", False, f"the proof or tree head is malformed ({type(exc).__name__}: {exc})")
-        return
-    if size != head.get("tree_size"):
-        report.check(
-            "inclusion", False, f"the proof is for a tree of {size}, the tree head is of {head.get('tree_size')}"
-        )
-        return
-    report.check("inclusion", verify_inclusion(index, size, entry_leaf(entry), hashes, root),
-                 f"leaf {index} does not lead to the tree head's root through the proof")  # fmt: skip
+    problem = inclusion_problem(proof, head)
+    report.check("inclusion", problem is None, problem or "")
 
 
 def check_consistency(old: dict[str, Any], new: dict[str, Any], proof: dict[str, Any]) -> bool:
