@@ -19,7 +19,16 @@ from schemas.billing import (
     UsageRecorded,
     UsageRecordedData,
 )
-from service_kit.testing import InMemoryProjectionStore
+from schemas.board import (
+    BoardPackBuilt,
+    BoardPackBuiltData,
+    BoardPackFailed,
+    BoardPackFailedData,
+    BoardPackRequested,
+    BoardPackRequestedData,
+)
+from schemas.evidence import Anchored, AnchoredData, AnchorRequested, AnchorRequestedData
+from service_kit.testing import InMemoryProjectionStore, RecordingPublisher
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 
@@ -43,6 +52,30 @@ def usage() -> UsageRecorded:
     return UsageRecorded.create(data=data, source="/tests", tenantid="acme", time=NOW)
 
 
+class FakePacks:
+    """A pack maker that asks for an anchor for a month and fails a quarter; completes the anchors it asked for."""
+
+    def __init__(self) -> None:
+        self.asked: dict[str, str] = {}
+
+    async def start(self, request: BoardPackRequested) -> AnchorRequested | BoardPackFailed:
+        if request.data.period.endswith(("Q1", "Q2", "Q3", "Q4")):
+            data = BoardPackFailedData(period=request.data.period, reason="incomplete: source: sla", failed_at=NOW)
+            return BoardPackFailed.create(data=data, source="/tests", tenantid="platform", time=NOW)
+        self.asked[request.data.request_id] = "f" * 64
+        anchor = AnchorRequestedData(anchor_id=request.data.request_id, kind="board-pack", subject="board.pdf",
+                                     sha256="f" * 64, requested_at=NOW)  # fmt: skip
+        return AnchorRequested.create(data=anchor, source="/tests", tenantid="platform", time=NOW)
+
+    async def anchored(self, fact: Fact) -> BoardPackBuilt | None:
+        if self.asked.get(str(fact.data.get("anchor_id"))) != fact.data.get("sha256"):
+            return None
+        data = BoardPackBuiltData(period="2026-05", file_name="board-2026-05.pdf", sha256="f" * 64, size=1,
+                                  complete=True, checks=(), ledger_index=3, inclusion_proof={}, tree_head={},
+                                  built_at=NOW)  # fmt: skip
+        return BoardPackBuilt.create(data=data, source="/tests", tenantid="platform", time=NOW)
+
+
 class Fakes:
     """The board's stores as in-memory fakes, and the records sent to the DLQ."""
 
@@ -51,6 +84,8 @@ class Fakes:
         self.payments = InMemoryProjectionStore[Payment]()
         self.probe_hours = InMemoryProjectionStore[ProbeHour]()
         self.facts = InMemoryProjectionStore[Fact]()
+        self.packs = FakePacks()
+        self.board_events, self.evidence_requests = RecordingPublisher(), RecordingPublisher()
         self.dead: list[Any] = []
 
     async def dead_letter(self, record: Any, error: BaseException) -> None:
@@ -58,7 +93,8 @@ class Fakes:
 
     def deps(self) -> handlers.Deps:
         return handlers.Deps(invoices=self.invoices, payments=self.payments, probe_hours=self.probe_hours,
-                             facts=self.facts, dead_letter=self.dead_letter)  # fmt: skip
+                             facts=self.facts, packs=self.packs, board_events=self.board_events,
+                             evidence_requests=self.evidence_requests, dead_letter=self.dead_letter)  # fmt: skip
 
 
 async def test_a_batch_keeps_each_invoice_and_payment_once_and_sends_only_the_poison_record_to_the_dlq():
@@ -135,3 +171,27 @@ async def test_facts_the_pack_reports_on_are_kept_once_other_events_skipped_and_
     assert kinds == ["bundle-published", "tenant-onboarded"]
     kept = await fakes.facts.get(bundle.id)
     assert kept is not None and kept.data == {"bundle": "portal", "version": "3", "sha256": "a" * 64}
+
+
+async def test_a_pack_request_asks_the_ledger_for_its_anchor_and_the_anchor_coming_back_announces_the_pack():
+    fakes = Fakes()
+    requested = BoardPackRequested.create(
+        data=BoardPackRequestedData(request_id="r1", period="2026-05", requested_by="cfo", requested_at=NOW),
+        source="/tests", tenantid="platform", time=NOW,
+    )  # fmt: skip
+    await handlers.on_pack_requested(requested, fakes.deps())
+    assert fakes.evidence_requests.types == [AnchorRequested.TYPE] and fakes.board_events.events == []
+    anchored = Anchored.create(
+        data=AnchoredData(anchor_id="r1", kind="board-pack", subject="board.pdf", sha256="f" * 64, ledger_index=3,
+                          inclusion_proof={}, tree_head={}, anchored_at=NOW),
+        source="/tests", tenantid="platform", time=NOW,
+    )  # fmt: skip
+    assert await handlers.on_facts([anchored.to_json()], ["a"], fakes.deps()) == 1
+    assert fakes.board_events.types == [BoardPackBuilt.TYPE]
+    quarter = BoardPackRequested.create(
+        data=BoardPackRequestedData(request_id="r2", period="2026-Q2", requested_by="cfo", requested_at=NOW),
+        source="/tests", tenantid="platform", time=NOW,
+    )  # fmt: skip
+    await handlers.on_pack_requested(quarter, fakes.deps())
+    assert fakes.board_events.types == [BoardPackBuilt.TYPE, BoardPackFailed.TYPE]
+    assert len(fakes.evidence_requests.events) == 1

@@ -10,8 +10,11 @@ import logging
 from typing import Any
 
 import httpx
+from gridfs import AsyncGridFSBucket
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
+from schemas.board import BoardFact
+from schemas.evidence import AnchorRequested
 from service_kit.broker import build_broker
 from service_kit.lifecycle import Lifecycle, run
 from service_kit.mongo import ProjectionStore, build_mongo
@@ -23,13 +26,18 @@ from service_kit.tracing import build_tracer_provider
 
 from board import handlers
 from board.adapters import mongo as mongo_names
+from board.builder import PackBuilder
+from board.completeness import Completeness
 from board.errors import ConfigurationError
 from board.facts import Fact
+from board.links import PortalLinks
+from board.pack import PackSettings
 from board.prober import Prober, checks
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
 from board.routes import FACT_SOURCES, board_routes
 from board.settings import BoardSettings
+from board.sources import StoredSources
 from schemas import topics
 
 
@@ -43,11 +51,36 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
     )
     mongo = build_mongo(settings)
     db = mongo[settings.mongo_db]
+    links_client = httpx.AsyncClient(timeout=5.0)
+    config = PackSettings(
+        portal_url=settings.portal_public_url, release_tag_url=settings.release_tag_url,
+        design_partners=settings.design_partners, terms_days=settings.payment_terms_days,
+    )  # fmt: skip
+    builder = PackBuilder(
+        packs=db[mongo_names.PACKS],
+        bucket=AsyncGridFSBucket(db, bucket_name=mongo_names.PACK_BUCKET),
+        sources=StoredSources(db),
+        config=config,
+        completeness=Completeness(
+            links=PortalLinks(links_client, settings.portal_public_url),
+            ledger_key=settings.ledger_key(),
+            portal_url=settings.portal_public_url,
+            release_tag_url=settings.release_tag_url,
+        ),
+        clock=system_clock,
+    )
+    board_events = settings.topic(topics.BOARD_EVENTS)
+    evidence_requests = settings.topic(topics.EVIDENCE_REQUESTS)
+    broker.publisher(board_events, title="board:board.events.v1", schema=BoardFact)
+    broker.publisher(evidence_requests, title="board:evidence.requests.v1", schema=AnchorRequested)
     deps = handlers.Deps(
         invoices=ProjectionStore(db[mongo_names.INVOICES], Invoice),
         payments=ProjectionStore(db[mongo_names.PAYMENTS], Payment),
         probe_hours=ProjectionStore(db[mongo_names.PROBE_HOURS], ProbeHour),
         facts=ProjectionStore(db[mongo_names.FACTS], Fact),
+        packs=builder,
+        board_events=BrokerTopic(broker, board_events),
+        evidence_requests=BrokerTopic(broker, evidence_requests),
         dead_letter=dead_letters.send_record,
     )
     broker.include_router(board_routes(settings, deps))
@@ -56,8 +89,10 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
         broker=broker,
         mongo=mongo,
         registry=registry,
-        topics=(topics.BILLING_EVENTS, topics.SLA_EVENTS, *FACT_SOURCES),
-    )
+        topics=(topics.BILLING_EVENTS, topics.SLA_EVENTS, topics.BOARD_REQUESTS, topics.BOARD_EVENTS,
+                topics.EVIDENCE_REQUESTS, *FACT_SOURCES),
+        closers=[links_client.aclose],
+    )  # fmt: skip
 
 
 def build_prober(settings: BoardSettings | None = None, *, tracer_provider: TracerProvider | None = None) -> Lifecycle:

@@ -1,7 +1,8 @@
 """The platform's facts the board pack reports on, kept small: one Fact per event that matters (pure).
 
 tenant.events.v1 (provisioned, onboarded, rejected), provenance.events.v1 (verified, rejected),
-evidence.events.v1 (packs built, with their ledger index) and policy.events.v1 (bundles published).
+evidence.events.v1 (packs built, with their ledger index; digests anchored, the board pack's own) and
+policy.events.v1 (bundles published).
 Any other event on those topics is not a fact for the board and is skipped; a record that is not a
 CloudEvent at all raises, so the consumer sends it alone to the dead-letter topic.
 """
@@ -13,14 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 from schemas.envelope import CloudEvent, Contract
-from schemas.evidence import PackBuilt
+from schemas.evidence import Anchored, PackBuilt
 from schemas.policy import PolicyBundlePublished
 from schemas.provenance import ProvenanceRejected, ProvenanceVerified
 from schemas.tenant import TenantOnboarded, TenantProvisioned, TenantRejected
 
 Kind = Literal[
     "tenant-provisioned", "tenant-onboarded", "tenant-rejected", "release-verified", "release-rejected",
-    "pack-built", "bundle-published",
+    "pack-built", "bundle-published", "anchored",
 ]  # fmt: skip
 
 
@@ -66,7 +67,23 @@ def _other(event: CloudEvent) -> tuple[Kind, datetime, dict[str, Any]] | None:
         return (
             "pack-built",
             event.data.built_at,
-            _pick(event.data, "pack_id", "period", "sha256", "ledger_index", "tree_size", "root_hash", "tree_head"),
+            _pick(
+                event.data,
+                "pack_id",
+                "period",
+                "sha256",
+                "ledger_index",
+                "tree_size",
+                "root_hash",
+                "tree_head",
+                "inclusion_proof",
+            ),
+        )
+    if isinstance(event, Anchored):
+        return (
+            "anchored",
+            event.data.anchored_at,
+            _pick(event.data, "anchor_id", "kind", "subject", "sha256", "ledger_index", "inclusion_proof", "tree_head"),
         )
     if isinstance(event, PolicyBundlePublished):
         return "bundle-published", event.data.published_at, _pick(event.data, "bundle", "version", "sha256")
@@ -76,7 +93,7 @@ def _other(event: CloudEvent) -> tuple[Kind, datetime, dict[str, Any]] | None:
 MODELS: dict[str, type[CloudEvent]] = {
     m.TYPE: m
     for m in (TenantProvisioned, TenantOnboarded, TenantRejected, ProvenanceVerified, ProvenanceRejected, PackBuilt,
-              PolicyBundlePublished)
+              PolicyBundlePublished, Anchored)
 }  # fmt: skip
 
 

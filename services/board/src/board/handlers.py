@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.billing import BILLING_FACTS
+from schemas.board import BoardPackRequested
+from schemas.evidence import AnchorRequested
 from schemas.sla import SLA_FACTS
 from service_kit.decoding import decode_each
 
 from board import projections
 from board.facts import fact_of
-from board.ports import DeadLetter, Facts, Invoices, Payments, ProbeHours
+from board.ports import DeadLetter, EventPublisher, Facts, Invoices, PackMaker, Payments, ProbeHours
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class Deps:
     payments: Payments
     probe_hours: ProbeHours
     facts: Facts
+    packs: PackMaker
+    board_events: EventPublisher
+    evidence_requests: EventPublisher
     dead_letter: DeadLetter
 
 
@@ -53,6 +58,23 @@ async def on_sla(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) ->
 
 
 async def on_facts(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> int:
-    """Keep the facts of a fetched batch of tenant, provenance, evidence and policy events, each once; how many new."""
+    """Keep the facts of a fetched batch of tenant, provenance, evidence and policy events, each once; how many new.
+
+    A board pack's digest anchored in the ledger completes that pack: BoardPackBuilt is announced.
+    """
     decoded = await decode_each(bodies, records, fact_of, deps.dead_letter)
-    return await deps.facts.insert_many_once([(fact.id, fact) for fact, _ in decoded if fact is not None])
+    facts = [fact for fact, _ in decoded if fact is not None]
+    new = await deps.facts.insert_many_once([(fact.id, fact) for fact in facts])
+    for fact in facts:
+        if fact.kind == "anchored" and (built := await deps.packs.anchored(fact)) is not None:
+            await deps.board_events.publish(built)
+    return new
+
+
+async def on_pack_requested(event: BoardPackRequested, deps: Deps) -> None:
+    """Render the requested pack and ask for its digest in the ledger; or announce why it was not built."""
+    outcome = await deps.packs.start(event)
+    if isinstance(outcome, AnchorRequested):
+        await deps.evidence_requests.publish(outcome)
+    else:
+        await deps.board_events.publish(outcome)

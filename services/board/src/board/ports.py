@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from schemas.board import BoardPackBuilt, BoardPackFailed, BoardPackRequested
 from schemas.envelope import CloudEvent
+from schemas.evidence import AnchorRequested
 from service_kit.ports import DeadLetter, WritableViews
 
 from board.facts import Fact
@@ -30,4 +32,16 @@ class EventPublisher(Protocol):
         ...
 
 
-__all__ = ["DeadLetter", "EventPublisher", "Facts", "Invoices", "Payments", "ProbeHours"]
+class PackMaker(Protocol):
+    """Builds requested board packs in two steps (PackBuilder)."""
+
+    async def start(self, request: BoardPackRequested) -> AnchorRequested | BoardPackFailed:
+        """Render and keep the pack; its anchor request, or why it was not built."""
+        ...
+
+    async def anchored(self, fact: Fact) -> BoardPackBuilt | None:
+        """The pack whose digest is now in the ledger, announced; None for another anchor."""
+        ...
+
+
+__all__ = ["DeadLetter", "EventPublisher", "Facts", "Invoices", "PackMaker", "Payments", "ProbeHours"]

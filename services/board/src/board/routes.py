@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faststream.kafka import KafkaMessage, KafkaRouter
+from schemas.board import BoardPackRequested
 from service_kit.decoding import raw_batch_decoder
 
 from board import handlers
@@ -54,5 +55,15 @@ def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
     )
     async def on_facts(bodies: list[bytes], message: KafkaMessage) -> None:
         await handlers.on_facts(bodies, message.raw_message, deps)
+
+    @router.subscriber(
+        settings.topic(topics.BOARD_REQUESTS),
+        group_id=settings.group_id,
+        auto_offset_reset="earliest",
+        title="board:board.requests.v1",
+        description="Renders the requested board pack and has its digest anchored in the evidence ledger.",
+    )
+    async def on_pack_requested(event: BoardPackRequested) -> None:
+        await handlers.on_pack_requested(event, deps)
 
     return router

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import socket
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 from service_kit.settings import ServiceSettings
+from transparency.log import load_public
+
+from board.errors import ConfigurationError
 
 
 class BoardSettings(ServiceSettings):
@@ -36,3 +40,16 @@ class BoardSettings(ServiceSettings):
     design_partners: dict[str, str] = Field(
         default_factory=dict, description='Design partners and their status, JSON: {"acme": "signed"}.'
     )
+    ledger_public_key: str | None = Field(
+        default=None, description="The evidence ledger's Ed25519 public key (PEM), to verify tree heads offline."
+    )
+    pack_timeout_s: float = Field(default=120.0, gt=0, description="How long `board build` waits for the pack.")
+
+    def ledger_key(self) -> ed25519.Ed25519PublicKey | None:
+        """The ledger's public key, if configured; ConfigurationError when it is not an Ed25519 public key."""
+        if not self.ledger_public_key:
+            return None
+        try:
+            return load_public(self.ledger_public_key)
+        except ValueError as exc:
+            raise ConfigurationError(f"BOARD_LEDGER_PUBLIC_KEY: {exc}") from None
