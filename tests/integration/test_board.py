@@ -96,7 +96,7 @@ async def test_invoices_and_an_imported_payments_file_become_the_months_revenue_
     assert "line 4: pay-3: amount: 'ten' is not a decimal amount" in first.stdout
     assert "3 imported (1 for invoices not on record), 0 already imported, 1 refused" in first.stdout
     await eventually(lambda: db["board_payments"].count_documents({}) == 3, what="the payments folded")
-    await consumed(board_settings, board_settings.group_id, topics.BILLING_EVENTS)
+    await consumed(board_settings, f"{board_settings.group_id}-billing", topics.BILLING_EVENTS)
 
     again = board(board_settings, "payments", "import", str(export), "--json")
     outcome = json.loads(again.stdout)

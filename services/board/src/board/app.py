@@ -31,7 +31,6 @@ from board.completeness import Completeness
 from board.errors import ConfigurationError
 from board.facts import Fact
 from board.links import PortalLinks
-from board.pack import PackSettings
 from board.prober import Prober, checks
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
@@ -52,15 +51,11 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
     mongo = build_mongo(settings)
     db = mongo[settings.mongo_db]
     links_client = httpx.AsyncClient(timeout=5.0)
-    config = PackSettings(
-        portal_url=settings.portal_public_url, release_tag_url=settings.release_tag_url,
-        design_partners=settings.design_partners, terms_days=settings.payment_terms_days,
-    )  # fmt: skip
     builder = PackBuilder(
         packs=db[mongo_names.PACKS],
         bucket=AsyncGridFSBucket(db, bucket_name=mongo_names.PACK_BUCKET),
         sources=StoredSources(db),
-        config=config,
+        config=settings.pack_settings(),
         completeness=Completeness(
             links=PortalLinks(links_client, settings.portal_public_url),
             ledger_key=settings.ledger_key(),

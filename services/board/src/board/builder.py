@@ -8,6 +8,7 @@ the pack takes its ledger index, inclusion proof and signed tree head and BoardP
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -60,7 +61,7 @@ class PackBuilder:
         data = request.data
         span = window(data.period)
         found = await self.sources(span)
-        pack = board_pack(span, found, self.config)
+        pack = await asyncio.to_thread(board_pack, span, found, self.config)  # CPU work off the event loop
         checks = await self.completeness.run(pack, found.facts)
         failed = [c for c in checks if not c.ok]
         if failed and not data.allow_incomplete:
@@ -72,7 +73,7 @@ class PackBuilder:
                 upsert=True,
             )  # fmt: skip
             return self.failed(request, reason, checks)
-        pdf = render(pack, incomplete=bool(failed))
+        pdf = await asyncio.to_thread(render, pack, incomplete=bool(failed))
         sha = hashlib.sha256(pdf).hexdigest()
         name = file_name(data.period)
         with contextlib.suppress(FileExists):  # the same pack again: the same bytes

@@ -1,4 +1,4 @@
-"""board: serve the board (the default), import payments, print the revenue report."""
+"""board: serve the board (the default), run the prober, import payments, print reports, build and verify packs."""
 
 from __future__ import annotations
 
@@ -188,30 +188,110 @@ def show_revenue(report: RevenueReport, console: Console) -> None:
         console.print("Reconciliation: every invoice adds up and every payment matches its invoice.")
 
 
-@app.command()
-def build(
-    period: Annotated[
-        str, typer.Option(help="YYYY-MM, YYYY-Qn, or mid-Qn-YYYY (the quarter to its middle month's 15th).")
-    ],
-    out: Annotated[Path, typer.Option(help="Directory to write board-<period>.pdf into.")] = Path("."),
-) -> None:
-    """Build the board pack of a period from the board's projections: board-<period>.pdf, deterministic."""
-    import hashlib
-
-    from board.render import render
-    from board.store import load_pack
+def period_window(period: str) -> Any:
+    """--period as a board pack window; exits 2 naming the accepted forms."""
     from board.windows import window
 
     try:
-        span = window(period)
+        return window(period)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
-    pack = asyncio.run(load_pack(settings(), span))
-    pdf = render(pack)
+
+
+def show_checks(checks: list[Any]) -> None:
+    """The completeness report, a line per check."""
+    for c in checks:
+        print(f"{'ok  ' if c['ok'] else 'FAIL'} {c['name']}: {c['detail']}")
+
+
+PERIOD_HELP = "YYYY-MM, YYYY-Qn, or mid-Qn-YYYY (the quarter to its middle month's 15th)."
+
+
+@app.command()
+def build(
+    period: Annotated[str, typer.Option(help=PERIOD_HELP)],
+    out: Annotated[Path, typer.Option(help="Directory to write the PDF, its proof and tree head into.")] = Path("."),
+    allow_incomplete: Annotated[
+        bool, typer.Option("--allow-incomplete", help="Build even if a check fails; page 1 says INCOMPLETE.")
+    ] = False,
+) -> None:
+    """Have the board service build a period's pack, anchored in the ledger; write it with its proof and tree head.
+
+    Exits 0 when built (complete, or incomplete with --allow-incomplete), 1 when a check failed or no answer came.
+    """
+    import getpass
+
+    from board.store import request_pack
+
+    span = period_window(period)
+    doc = asyncio.run(request_pack(settings(), span.label, allow_incomplete=allow_incomplete, by=getpass.getuser()))
+    if doc["state"] == "timeout":
+        print(f"no answer from the board service within BOARD_PACK_TIMEOUT_S (request {doc['_id']}): is it running?",
+              file=sys.stderr)  # fmt: skip
+        raise typer.Exit(1)
+    show_checks(doc.get("checks", []))
+    if doc["state"] == "failed":
+        print(f"NOT BUILT: {doc.get('reason')}", file=sys.stderr)
+        raise typer.Exit(1)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"board-{span.label}.pdf"
-    path.write_bytes(pdf)
-    print(f"{path}  sha256 {hashlib.sha256(pdf).hexdigest()}  {len(pdf):,} bytes")
+    path = out / doc["file_name"]
+    path.write_bytes(doc["pdf"])
+    (out / f"{doc['file_name']}.proof.json").write_text(json.dumps(doc["proof"], indent=2) + "\n")
+    (out / f"{doc['file_name']}.tree-head.json").write_text(json.dumps(doc["tree_head"], indent=2) + "\n")
+    state = "complete" if doc["complete"] else "INCOMPLETE (built with --allow-incomplete)"
+    print(f"{path}: {state}; sha256 {doc['sha256']}, ledger index {doc['ledger_index']}, {doc['size']:,} bytes")
+
+
+@app.command()
+def check(period: Annotated[str, typer.Option(help=PERIOD_HELP)]) -> None:
+    """Run the completeness check of a period's pack without building it; exits 1 when a check fails."""
+    from board.store import check_pack
+
+    checks = asyncio.run(check_pack(settings(), period_window(period)))
+    show_checks([c.model_dump() for c in checks])
+    failed = [c for c in checks if not c.ok]
+    print(f"{len(checks) - len(failed)} of {len(checks)} checks passed")
+    raise typer.Exit(1 if failed else 0)
+
+
+def read_json(path: Path, what: str) -> dict[str, Any]:
+    """A JSON document given on the command line; exits 2 naming the file and problem."""
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        print(f"{what} {path}: unreadable ({exc})", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if not isinstance(value, dict):
+        print(f"{what} {path}: not a JSON object", file=sys.stderr)
+        raise typer.Exit(2)
+    return value
+
+
+@app.command()
+def verify(
+    pdf: Annotated[Path, typer.Argument(help="board-<period>.pdf")],
+    key: Annotated[Path, typer.Option(help="The platform's Ed25519 public key (PEM), received out of band.")],
+    proof: Annotated[Path | None, typer.Option(help="Inclusion proof (default: <pdf>.proof.json).")] = None,
+    tree_head: Annotated[Path | None, typer.Option(help="Signed tree head (default: <pdf>.tree-head.json).")] = None,
+) -> None:
+    """Check a board pack offline: its digest is the ledger entry's, and the entry is in the signed tree."""
+    from transparency.log import load_public
+
+    from board.verify import verify_board_pack
+
+    try:
+        public = load_public(key.read_text())
+        data = pdf.read_bytes()
+    except (OSError, ValueError) as exc:
+        print(f"cannot read {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    proof_doc = read_json(proof or pdf.with_name(pdf.name + ".proof.json"), "proof")
+    head_doc = read_json(tree_head or pdf.with_name(pdf.name + ".tree-head.json"), "tree head")
+    checks = verify_board_pack(data, pdf.name, proof_doc, head_doc, public)
+    show_checks([c.model_dump() for c in checks])
+    good = all(c.ok for c in checks)
+    print(f"{pdf.name}: {'VERIFIED' if good else 'NOT VERIFIED'}")
+    raise typer.Exit(0 if good else 1)
 
 
 @app.command()

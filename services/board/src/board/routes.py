@@ -14,12 +14,16 @@ FACT_SOURCES = (topics.TENANT_EVENTS, topics.PROVENANCE_EVENTS, topics.EVIDENCE_
 
 
 def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
-    """Billing events and probe results folded into the revenue and SLA reports' sources."""
+    """The board's subscribers, each in its own consumer group (<group>-billing, -sla, -facts, -requests).
+
+    Billing events, probe results and the platform's facts folded into the reports' sources; pack requests
+    built. Separate groups, so one joining never rebalances the others.
+    """
     router = KafkaRouter()
 
     @router.subscriber(
         settings.topic(topics.BILLING_EVENTS),
-        group_id=settings.group_id,
+        group_id=f"{settings.group_id}-billing",
         auto_offset_reset="earliest",
         batch=True,
         max_records=1000,
@@ -32,7 +36,7 @@ def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
 
     @router.subscriber(
         settings.topic(topics.SLA_EVENTS),
-        group_id=settings.group_id,
+        group_id=f"{settings.group_id}-sla",
         auto_offset_reset="earliest",
         batch=True,
         max_records=1000,
@@ -58,7 +62,7 @@ def board_routes(settings: BoardSettings, deps: handlers.Deps) -> KafkaRouter:
 
     @router.subscriber(
         settings.topic(topics.BOARD_REQUESTS),
-        group_id=settings.group_id,
+        group_id=f"{settings.group_id}-requests",
         auto_offset_reset="earliest",
         title="board:board.requests.v1",
         description="Renders the requested board pack and has its digest anchored in the evidence ledger.",

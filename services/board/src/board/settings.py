@@ -11,6 +11,7 @@ from service_kit.settings import ServiceSettings
 from transparency.log import load_public
 
 from board.errors import ConfigurationError
+from board.pack import PackSettings
 
 
 class BoardSettings(ServiceSettings):
@@ -19,7 +20,7 @@ class BoardSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BOARD_", extra="ignore", frozen=True)
 
     service_name: str = "board"
-    group_id: str = Field(default="board", description="Consumer group of the board's projections.")
+    group_id: str = Field(default="board", description="Prefix of the board's consumer groups (-billing, -sla, ...).")
     payment_terms_days: int = Field(
         default=30, ge=0, description="Days after issue an invoice is due; unpaid after that it is overdue."
     )
@@ -53,3 +54,10 @@ class BoardSettings(ServiceSettings):
             return load_public(self.ledger_public_key)
         except ValueError as exc:
             raise ConfigurationError(f"BOARD_LEDGER_PUBLIC_KEY: {exc}") from None
+
+    def pack_settings(self) -> PackSettings:
+        """What the board pack takes from these settings."""
+        return PackSettings(
+            portal_url=self.portal_public_url, release_tag_url=self.release_tag_url,
+            design_partners=self.design_partners, terms_days=self.payment_terms_days,
+        )  # fmt: skip

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+from gridfs import AsyncGridFSBucket
+from schemas.board import BoardPackRequested, BoardPackRequestedData, Check
+from schemas.tenant import PLATFORM_TENANT
 from service_kit.mongo import build_mongo
 from service_kit.periods import Period
 from service_kit.publishing import one_shot_publisher
 
 from board.adapters import mongo as mongo_names
-from board.facts import Fact
-from board.pack import BoardPack, PackSettings, Sources, board_pack
+from board.completeness import Completeness
+from board.links import PortalLinks
+from board.pack import BoardPack, board_pack
 from board.payments import PaymentsFile, payment_event_id, to_event
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment, RevenueReport, revenue_report
 from board.settings import BoardSettings
 from board.sla import SlaReport, sla_report
+from board.sources import StoredSources
 from board.windows import Window
 from schemas import topics
 
@@ -33,24 +42,64 @@ async def load_revenue(settings: BoardSettings, month: Period, now: datetime) ->
     return revenue_report(invoices, payments, month, now, terms_days=settings.payment_terms_days)
 
 
+async def request_pack(settings: BoardSettings, period: str, *, allow_incomplete: bool, by: str) -> dict[str, Any]:
+    """Ask the board service for a pack (BoardPackRequested) and wait for its outcome; the packs document.
+
+    Returns the document once it is built or failed; {"state": "timeout"} when the service did not answer
+    within BOARD_PACK_TIMEOUT_S. A built document carries the PDF under "pdf".
+    """
+    request_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    event = BoardPackRequested.create(
+        data=BoardPackRequestedData(request_id=request_id, period=period, requested_by=by, requested_at=now,
+                                    allow_incomplete=allow_incomplete),
+        source="/services/board/cli", tenantid=PLATFORM_TENANT, time=now,
+    )  # fmt: skip
+    async with one_shot_publisher(settings, topics.BOARD_REQUESTS, client="board-build") as requests:
+        await requests.publish(event)
+    mongo = build_mongo(settings)
+    try:
+        db = mongo[settings.mongo_db]
+        deadline = time.monotonic() + settings.pack_timeout_s
+        while time.monotonic() < deadline:
+            doc = await db[mongo_names.PACKS].find_one({"_id": request_id})
+            if doc is not None and doc["state"] == "built":
+                stream = await AsyncGridFSBucket(db, bucket_name=mongo_names.PACK_BUCKET).open_download_stream(
+                    doc["sha256"]
+                )
+                return {**doc, "pdf": await stream.read()}
+            if doc is not None and doc["state"] == "failed":
+                return doc
+            await asyncio.sleep(0.25)
+    finally:
+        await mongo.close()
+    return {"_id": request_id, "state": "timeout"}
+
+
+async def check_pack(settings: BoardSettings, window: Window) -> list[Check]:
+    """The completeness check of `window`'s pack, as a build would run it."""
+    mongo = build_mongo(settings)
+    try:
+        found = await StoredSources(mongo[settings.mongo_db])(window)
+    finally:
+        await mongo.close()
+    pack = board_pack(window, found, settings.pack_settings())
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        completeness = Completeness(
+            links=PortalLinks(client, settings.portal_public_url), ledger_key=settings.ledger_key(),
+            portal_url=settings.portal_public_url, release_tag_url=settings.release_tag_url,
+        )  # fmt: skip
+        return await completeness.run(pack, found.facts)
+
+
 async def load_pack(settings: BoardSettings, window: Window) -> BoardPack:
     """The board pack of `window` from everything the board has folded."""
     mongo = build_mongo(settings)
     try:
-        db = mongo[settings.mongo_db]
-        invoices = [Invoice.model_validate(d) async for d in db[mongo_names.INVOICES].find({})]
-        payments = [Payment.model_validate(d) async for d in db[mongo_names.PAYMENTS].find({})]
-        docs = db[mongo_names.PROBE_HOURS].find({"hour": {"$gte": window.start - timedelta(hours=1),
-                                                          "$lt": window.end}})  # fmt: skip
-        probes = [p async for d in docs for p in ProbeHour.model_validate(d).probes()]
-        facts = [Fact.model_validate(d) async for d in db[mongo_names.FACTS].find({})]
+        found = await StoredSources(mongo[settings.mongo_db])(window)
     finally:
         await mongo.close()
-    config = PackSettings(
-        portal_url=settings.portal_public_url, release_tag_url=settings.release_tag_url,
-        design_partners=settings.design_partners, terms_days=settings.payment_terms_days,
-    )  # fmt: skip
-    return board_pack(window, Sources(invoices, payments, probes, facts), config)
+    return board_pack(window, found, settings.pack_settings())
 
 
 async def load_sla(settings: BoardSettings, month: Period, now: datetime) -> SlaReport:
