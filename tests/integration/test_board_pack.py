@@ -11,6 +11,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from board.app import build_app as build_board
@@ -51,7 +52,7 @@ def stand_in():
 def stack_settings(stand_in):
     run = uuid.uuid4().hex[:10]
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    common = {"kafka_bootstrap": KAFKA, "mongo_uri": MONGO, "mongo_db": f"it_{run}", "topic_prefix": f"it-{run}.",
+    common: dict[str, Any] = {"kafka_bootstrap": KAFKA, "mongo_uri": MONGO, "mongo_db": f"it_{run}", "topic_prefix": f"it-{run}.",
               "handler_max_attempts": 2, "handler_backoff_s": 0.01}  # fmt: skip
     evidence = EvidenceSettings(signing_key=SecretStr(pem.decode()), **common)
     public = evidence.platform_key().public_pem()
