@@ -52,8 +52,10 @@ def stand_in():
 def stack_settings(stand_in):
     run = uuid.uuid4().hex[:10]
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    common: dict[str, Any] = {"kafka_bootstrap": KAFKA, "mongo_uri": MONGO, "mongo_db": f"it_{run}", "topic_prefix": f"it-{run}.",
-              "handler_max_attempts": 2, "handler_backoff_s": 0.01}  # fmt: skip
+    common: dict[str, Any] = {
+        "kafka_bootstrap": KAFKA, "mongo_uri": MONGO, "mongo_db": f"it_{run}", "topic_prefix": f"it-{run}.",
+        "handler_max_attempts": 2, "handler_backoff_s": 0.01,
+    }  # fmt: skip
     evidence = EvidenceSettings(signing_key=SecretStr(pem.decode()), **common)
     public = evidence.platform_key().public_pem()
     board = BoardSettings(ledger_public_key=public, portal_public_url=stand_in.url, pack_timeout_s=60,
