@@ -8,8 +8,6 @@ decimals and BHD three. A bad row is named by its line and reason; the other row
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision, is_currency
 from schemas.billing import BILLING_KEY, PaymentReceived, PaymentReceivedData
+from service_kit.csvfiles import records as csv_records
 
 from board.errors import PaymentsFileError
 
@@ -67,25 +66,6 @@ class PaymentsFile:
     rows: list[Row] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def _records(text: str, errors: list[RowError]) -> list[tuple[int, list[str]]]:
-    """CSV records with the line each starts on; a record the reader refuses is an error, reading goes on."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return records
-        except csv.Error as exc:
-            errors.append(RowError(start, "", f"malformed CSV: {exc}"))
-        else:
-            records.append((start, [cell.strip() for cell in record]))
-            if len(records) > MAX_ROWS:
-                raise PaymentsFileError(f"more than {MAX_ROWS:,} rows: split the export")
-        start = reader.line_num + 1
 
 
 def _header(cells: list[str], line: int) -> tuple[dict[str, int], list[str]]:
@@ -169,7 +149,10 @@ def _row(values: dict[str, str]) -> PaymentReceivedData:
 def parse_payments(text: str) -> PaymentsFile:
     """Parse an export: a header, then one payment per row (quoted fields, BOM and CRLF handled)."""
     result = PaymentsFile()
-    records = [(n, cells) for n, cells in _records(text.removeprefix("\ufeff"), result.errors) if any(cells)]
+    records, refused = csv_records(text)
+    result.errors.extend(RowError(line, "", reason) for line, reason in refused)
+    if len(records) > MAX_ROWS:
+        raise PaymentsFileError(f"more than {MAX_ROWS:,} rows: split the export")
     if not records:
         raise PaymentsFileError("; ".join(f"line {e.line}: {e.reason}" for e in result.errors) or "the file is empty")
     header_line, header = records[0]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.tenant import MAX_FIELD_CHARS, TenantRequested, TenantRequestedData, tenant_key
+from service_kit.csvfiles import records as csv_records
 
 from onboarding.domain import Rules, validate
 from onboarding.errors import RosterError
@@ -51,27 +50,6 @@ class Roster:
     warnings: list[str] = field(default_factory=list)
 
 
-def _records(text: str, errors: list[RowError]) -> list[tuple[int, list[str]]]:
-    """CSV records with the line each starts on (quoted fields may span lines).
-
-    A record the CSV reader refuses (a cell over its field limit, bad quoting) becomes a RowError
-    naming its line, and reading goes on with the next record.
-    """
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return records
-        except csv.Error as exc:
-            errors.append(RowError(start, "", f"malformed CSV: {exc}"))
-        else:
-            records.append((start, [cell.strip() for cell in record]))
-        start = reader.line_num + 1
-
-
 def _header(cells: list[str]) -> dict[str, int] | None:
     names = [ALIASES.get(c.lower().replace(" ", "_"), c.lower().replace(" ", "_")) for c in cells]
     if "tenant" not in names:
@@ -86,7 +64,8 @@ def parse_roster(text: str) -> Roster:
     with its line number while the other rows proceed.
     """
     roster = Roster()
-    records = [(line, cells) for line, cells in _records(text.removeprefix("\ufeff"), roster.errors) if any(cells)]
+    records, refused = csv_records(text, skip_initial_space=True)
+    roster.errors.extend(RowError(line, "", reason) for line, reason in refused)
     if not records:
         if roster.errors:
             raise RosterError("; ".join(f"line {e.line}: {e.reason}" for e in roster.errors))
