@@ -222,6 +222,69 @@ def show_finance(port: int, env: dict[str, str]) -> None:
     subprocess.run([str(BIN / "portal-api"), "invoice", "--period", period, "--open-period"], env=env, check=False)
 
 
+def ledger_public_key(signing_key_pem: str) -> str:
+    """The evidence ledger's public key (PEM) from the demo's signing key, for the board's completeness check."""
+    from cryptography.hazmat.primitives.serialization import PublicFormat, load_pem_private_key
+
+    key = load_pem_private_key(signing_key_pem.encode(), password=None)
+    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def prober_key(port: int) -> str:
+    """A dedicated API key for the prober's tenant-scoped read (acme-robotics' admin creates it)."""
+    base = f"http://127.0.0.1:{port}/api/v1/tenants/acme-robotics"
+    created = httpx.post(f"{base}/api-keys", json={"name": "SLA prober (synthetic reads)", "role": "viewer"},
+                         headers=bearer(f"http://127.0.0.1:{port}", ADMINS["acme-robotics"])).json()  # fmt: skip
+    print(f"  acme-robotics' admin creates the prober's API key {created['hint']}")
+    return str(created["key"])
+
+
+def board(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The board CLI, its output shown."""
+    done = subprocess.run([str(BIN / "board"), *args], env=env, check=False, capture_output=True, text=True)
+    print(done.stdout.rstrip())
+    if done.stderr.strip():
+        print(done.stderr.rstrip())
+    return done
+
+
+def board_demo(env: dict[str, str]) -> None:
+    """Payments for some invoices (one partial, one unmatched), revenue, SLA from probes, the board pack, verified."""
+    period = datetime.now(UTC).strftime("%Y-%m")
+    deadline = time.monotonic() + 30
+    invoices: list = []
+    while time.monotonic() < deadline and len(invoices) < 2:
+        shown = subprocess.run([str(BIN / "board"), "revenue", "--period", period, "--json"], env=env,
+                               capture_output=True, text=True, check=False)  # fmt: skip
+        invoices = json.loads(shown.stdout)["invoices"] if shown.returncode == 0 else []
+        time.sleep(1)
+    out = ROOT / ".local/demo/board"
+    out.mkdir(parents=True, exist_ok=True)
+    rows = ["payment_id,invoice_id,amount_minor,currency,received_at,method,reference"]
+    if len(invoices) >= 2:
+        full, partial = invoices[0], invoices[1]
+        rows.append(f"demo-pay-1,{full['invoice_id']},{full['total_minor']},{full['currency']},"
+                    f"{datetime.now(UTC):%Y-%m-%d},sepa_debit,{full['tenant']} in full")  # fmt: skip
+        rows.append(f"demo-pay-2,{partial['invoice_id']},{partial['total_minor'] // 2},{partial['currency']},"
+                    f"{datetime.now(UTC):%Y-%m-%d},card,{partial['tenant']} half")  # fmt: skip
+    rows.append(f"demo-pay-3,INV-UNKNOWN-42,12000,EUR,{datetime.now(UTC):%Y-%m-%d},wire,no such invoice")
+    payments = out / "payments.csv"
+    payments.write_text("\n".join(rows) + "\n")
+    print(f"the bank's export {payments.relative_to(ROOT)}: one invoice paid, one half paid, one unknown invoice")
+    board(env, "payments", "import", str(payments))
+    time.sleep(3)  # the board folds the payments
+    board(env, "revenue", "--period", period)
+    board(env, "sla", "--period", period)
+    banner(f"The board pack for {period}: built, checked for completeness, anchored in the ledger, verified")
+    built = board(env, "build", "--period", period, "--out", str(out), "--allow-incomplete")
+    pdf = out / f"board-{period}.pdf"
+    if built.returncode == 0 and pdf.exists():
+        key = out / "platform-key.pem"
+        key.write_text(env["BOARD_LEDGER_PUBLIC_KEY"])
+        board(env, "verify", str(pdf), "--key", str(key))
+        print(f"board pack: {pdf}")
+
+
 def main() -> int:
     """Run the demo; exit non-zero if any example partner failed to onboard."""
     env = {
@@ -235,11 +298,17 @@ def main() -> int:
         "PORTAL_USAGE_FLUSH_S": "2",
         "SLSA_WATCH_HTTP_PORT": os.environ.get("SLSA_WATCH_HTTP_PORT", "8083"),
         "EVIDENCE_HTTP_PORT": os.environ.get("EVIDENCE_HTTP_PORT", "8084"),
+        "BOARD_HTTP_PORT": os.environ.get("BOARD_HTTP_PORT", "8085"),
+        "BOARD_PROBE_HTTP_PORT": os.environ.get("BOARD_PROBE_HTTP_PORT", "8086"),
+        "BOARD_PROBE_INTERVAL_S": "1",  # the demo lasts minutes; production probes every 10 s
+        "BOARD_DESIGN_PARTNERS": json.dumps({"acme-robotics": "signed", "bluefin-labs": "pilot"}),
     }
     settings = OnboardingSettings()
     logs = ROOT / ".local/demo"
     logs.mkdir(parents=True, exist_ok=True)
     env["EVIDENCE_SIGNING_KEY"] = evidence_key()
+    env["BOARD_LEDGER_PUBLIC_KEY"] = ledger_public_key(env["EVIDENCE_SIGNING_KEY"])
+    env["BOARD_PORTAL_URL"] = env["BOARD_PORTAL_PUBLIC_URL"] = f"http://127.0.0.1:{env['PORTAL_HTTP_PORT']}"
 
     banner("Local stack: Kafka (KRaft) and FerretDB are up (make up)")
     banner(f"Webhook receiver for the example partners on http://127.0.0.1:{RECEIVER_PORT}/hooks/<tenant>")
@@ -258,6 +327,10 @@ def main() -> int:
         env, logs / "evidence.log", port=int(env["EVIDENCE_HTTP_PORT"]), command="evidence",
         port_env="EVIDENCE_HTTP_PORT",
     )  # fmt: skip
+    board_service = ServiceProcess(
+        env, logs / "board.log", port=int(env["BOARD_HTTP_PORT"]), command="board", port_env="BOARD_HTTP_PORT"
+    )
+    prober: ServiceProcess | None = None
     try:
         service.start()
         banner(f"Trust Portal API in dev mode on http://127.0.0.1:{portal_port}")
@@ -266,7 +339,10 @@ def main() -> int:
         watch.start()
         banner(f"Evidence (health on http://127.0.0.1:{env['EVIDENCE_HTTP_PORT']}/readyz)")
         evidence.start()
+        banner(f"Board (health on http://127.0.0.1:{env['BOARD_HTTP_PORT']}/readyz)")
+        board_service.start()
     except ServiceNotReadyError as exc:
+        evidence.stop()
         watch.stop()
         portal.stop()
         service.stop()
@@ -296,6 +372,14 @@ def main() -> int:
         evidence_demo(portal_port, env)
         banner("Metered usage and invoices (UsageRecorded batches, InvoiceIssued once per tenant and period)")
         show_finance(portal_port, env)
+        banner("The SLA prober: /readyz and a tenant-scoped read, from outside, every second (demo)")
+        probe_env = {**env, "BOARD_PROBE_TENANT": "acme-robotics", "BOARD_PROBE_API_KEY": prober_key(portal_port)}
+        prober = ServiceProcess(probe_env, logs / "board-prober.log", port=int(env["BOARD_PROBE_HTTP_PORT"]),
+                                command="board", port_env="BOARD_PROBE_HTTP_PORT", args=("probe",))  # fmt: skip
+        prober.start()
+        time.sleep(8)
+        banner("Board: payments, revenue and reconciliation, SLA")
+        board_demo(env)
         banner("Trust Portal")
         print(f"web UI:       http://127.0.0.1:{portal_port}/ui")
         print(f"dev sign-in:  http://127.0.0.1:{portal_port}/dev/sign-in, as any of:")
@@ -315,6 +399,9 @@ def main() -> int:
                 pass
         return batch.returncode
     finally:
+        if prober is not None:
+            prober.stop()
+        board_service.stop()
         evidence.stop()
         watch.stop()
         portal.stop()

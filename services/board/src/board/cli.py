@@ -171,7 +171,8 @@ def show_revenue(report: RevenueReport, console: Console) -> None:
         money.add_row(f"  {name} days", *(shown(aged.get(c, 0), c) for c in currencies))
     money.add_row("  of which overdue", *(amount(report.outstanding, c, "overdue_minor") for c in currencies))
     console.print(money)
-    tenants = Table("tenant", "plan", *map(money_column, ("MRR", "movement", "invoiced", "collected", "due")),
+    tenants = Table(Column("tenant", no_wrap=True), Column("plan", overflow="fold"),
+                    *map(money_column, ("MRR", "movement", "invoiced", "collected", "due")),
                     title="Tenants", **TABLE)  # fmt: skip
     for t in report.tenants:
         c = t.currency

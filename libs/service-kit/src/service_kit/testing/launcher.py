@@ -49,7 +49,7 @@ def env_for(settings: BaseSettings, **extra: str) -> dict[str, str]:
 
 
 class ServiceProcess:
-    """A service's console script in a subprocess, logging to a file; `port_env` names its port setting."""
+    """A service's console script (with `args`) in a subprocess, logging to a file; `port_env` names its port."""
 
     def __init__(
         self,
@@ -59,9 +59,11 @@ class ServiceProcess:
         port: int,
         command: str = "onboarding-service",
         port_env: str = "ONBOARDING_HTTP_PORT",
+        args: tuple[str, ...] = (),
     ) -> None:
         self.env = {**env, port_env: str(port)}
         self.command = command
+        self.args = args
         self.port = port
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -70,7 +72,7 @@ class ServiceProcess:
         """Start the process and wait until /readyz answers 200 (Kafka and MongoDB reachable)."""
         binary = Path(sys.executable).parent / self.command
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([str(binary)], env=self.env, stdout=out, stderr=out)  # noqa: S603
+            self.proc = subprocess.Popen([str(binary), *self.args], env=self.env, stdout=out, stderr=out)  # noqa: S603
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
