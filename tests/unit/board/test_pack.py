@@ -113,3 +113,20 @@ def test_the_pages_are_rendered_to_png_for_a_person_to_look_at(pdf: bytes):
     finally:
         doc.close()
     assert len(list(ARTIFACTS.glob("board-2026-05-page-*.png"))) == len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_month_under_way_reports_its_sla_up_to_the_newest_record_not_the_minutes_still_to_come():
+    from datetime import timedelta
+
+    from board.pack import Sources
+
+    from tests.unit.board.factories import every_10s
+
+    w = window("2026-12")
+    probes = every_10s(w.start, w.start + timedelta(days=2))
+    pack = board_pack(w, Sources([], [], probes, []), SETTINGS)
+    assert pack.sla.minutes_elapsed == 2 * 24 * 60
+    assert pack.sla.unknown_minutes == 0 and pack.sla.gaps == ()
+    later = board_pack(w, Sources([], [], probes + every_10s(w.end, w.end + timedelta(minutes=1)), []), SETTINGS)
+    assert later.sla.minutes_elapsed == 31 * 24 * 60  # a record after the month: the month is over
+    assert later.sla.unknown_minutes == 29 * 24 * 60

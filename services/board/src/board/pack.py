@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from schemas.envelope import Contract
 from service_kit.periods import Period
@@ -195,6 +195,21 @@ class PackSettings:
     terms_days: int = 30
 
 
+def records_until(sources: Sources, window: Window) -> datetime:
+    """How far the platform's records reach into `window`: its end once anything on record is later.
+
+    A pack of a month still under way reports its SLA up to the newest record (the minute under way
+    counts), not the minutes still to come as "without probes"; derived from the events, so the same
+    events give the same pack whenever it is built.
+    """
+    newest = max(
+        [p.probed_at for p in sources.probes] + [f.at for f in sources.facts]
+        + [i.data.issued_at for i in sources.invoices] + [p.data.received_at for p in sources.payments],
+        default=window.start,
+    )  # fmt: skip
+    return min(window.end, newest + timedelta(seconds=1))
+
+
 def board_pack(window: Window, sources: Sources, config: PackSettings) -> BoardPack:
     """The pack of `window`: money as of its end, MRR from every invoice on record, the rest as of its end."""
     invoices, payments, probes, facts = sources.invoices, sources.payments, sources.probes, sources.facts
@@ -206,7 +221,7 @@ def board_pack(window: Window, sources: Sources, config: PackSettings) -> BoardP
     ]  # fmt: skip
     with_mrr = [r for r in revenue if r.invoices_for_period]
     mrr_report = with_mrr[-1] if with_mrr else None
-    sla = sla_report(probes, window, window.end)
+    sla = sla_report(probes, window, records_until(sources, window))
     p95 = [t.latency_p95_ms for t in sla.targets if t.latency_p95_ms is not None]
     people = partners(facts, window.end, config.design_partners)
     active = {p.tenant for p in people if p.state == "onboarded"}
