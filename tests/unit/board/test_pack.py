@@ -118,6 +118,7 @@ def test_the_pages_are_rendered_to_png_for_a_person_to_look_at(pdf: bytes):
 def test_a_month_under_way_reports_its_sla_up_to_the_newest_record_not_the_minutes_still_to_come():
     from datetime import timedelta
 
+    from board.facts import Fact
     from board.pack import Sources
 
     from tests.unit.board.factories import every_10s
@@ -130,3 +131,6 @@ def test_a_month_under_way_reports_its_sla_up_to_the_newest_record_not_the_minut
     later = board_pack(w, Sources([], [], probes + every_10s(w.end, w.end + timedelta(minutes=1)), []), SETTINGS)
     assert later.sla.minutes_elapsed == 31 * 24 * 60  # a record after the month: the month is over
     assert later.sla.unknown_minutes == 29 * 24 * 60
+    receipt = Fact(id="a", kind="anchored", tenant="platform", at=w.end + timedelta(days=3), data={})
+    rebuilt = board_pack(w, Sources([], [], probes, [receipt]), SETTINGS)
+    assert render(rebuilt) == render(pack)  # the ledger's receipt for a built pack changes nothing in the next

@@ -200,10 +200,11 @@ def records_until(sources: Sources, window: Window) -> datetime:
 
     A pack of a month still under way reports its SLA up to the newest record (the minute under way
     counts), not the minutes still to come as "without probes"; derived from the events, so the same
-    events give the same pack whenever it is built.
+    events give the same pack whenever it is built. The ledger's receipts for board packs (anchored)
+    are not records the pack reports on: building a pack never changes the next build of it.
     """
     newest = max(
-        [p.probed_at for p in sources.probes] + [f.at for f in sources.facts]
+        [p.probed_at for p in sources.probes] + [f.at for f in sources.facts if f.kind != "anchored"]
         + [i.data.issued_at for i in sources.invoices] + [p.data.received_at for p in sources.payments],
         default=window.start,
     )  # fmt: skip
