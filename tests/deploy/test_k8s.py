@@ -12,6 +12,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from board.settings import BoardSettings
 from evidence.settings import EvidenceSettings
 from onboarding.settings import OnboardingSettings
 from portal_api.settings import PortalSettings
@@ -153,7 +154,12 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "PORTAL_": PortalSettings,
     "SLSA_WATCH_": SlsaWatchSettings,
     "EVIDENCE_": EvidenceSettings,
+    "BOARD_": BoardSettings,
 }
+
+
+# The processes a settings prefix serves (its probes and /metrics): the board's prober listens on its own.
+SERVING = {"BOARD_": ("BOARD_", "BOARD_PROBE_")}
 
 
 def test_config_keys_are_settings_the_services_read(docs):
@@ -164,7 +170,8 @@ def test_config_keys_are_settings_the_services_read(docs):
                 assert key.startswith("OTEL_"), key
                 continue
             known = {f"{prefix}{name.upper()}" for name in SETTINGS[prefix].model_fields}
-            assert key in known | {f"{prefix}HTTP_HOST", f"{prefix}HTTP_PORT"}, f"{key} is read by no service"
+            served = {f"{p}{what}" for p in SERVING.get(prefix, (prefix,)) for what in ("HTTP_HOST", "HTTP_PORT")}
+            assert key in known | served, f"{key} is read by no service"
 
 
 def test_secrets_are_referenced_not_inlined_in_deployments(docs):

@@ -134,3 +134,15 @@ def test_a_month_under_way_reports_its_sla_up_to_the_newest_record_not_the_minut
     receipt = Fact(id="a", kind="anchored", tenant="platform", at=w.end + timedelta(days=3), data={})
     rebuilt = board_pack(w, Sources([], [], probes, [receipt]), SETTINGS)
     assert render(rebuilt) == render(pack)  # the ledger's receipt for a built pack changes nothing in the next
+
+
+def test_the_schedules_mean_last_month_and_this_quarter_to_its_middle_months_15th():
+    from board.cli import scheduled_period
+
+    now = datetime(2026, 5, 16, 6, tzinfo=UTC)
+    assert scheduled_period(None, True, False, now) == "2026-04"
+    assert scheduled_period(None, False, True, now) == "mid-Q2-2026"
+    assert scheduled_period(None, True, False, datetime(2026, 1, 1, tzinfo=UTC)) == "2025-12"
+    assert scheduled_period("2026-Q1", False, False, now) == "2026-Q1"
+    with pytest.raises(Exception, match="exactly one"):
+        scheduled_period("2026-05", True, False, now)

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -208,9 +208,25 @@ def show_checks(checks: list[Any]) -> None:
 PERIOD_HELP = "YYYY-MM, YYYY-Qn, or mid-Qn-YYYY (the quarter to its middle month's 15th)."
 
 
+def scheduled_period(period: str | None, last_month: bool, mid_quarter: bool, now: datetime) -> str:
+    """The period given, or the one a schedule means: last month, or this quarter to its middle month's 15th."""
+    if [period is not None, last_month, mid_quarter].count(True) != 1:
+        raise typer.BadParameter("give exactly one of --period, --last-month and --mid-quarter", param_hint="--period")
+    if last_month:
+        return (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    if mid_quarter:
+        return f"mid-Q{(now.month - 1) // 3 + 1}-{now.year}"
+    assert period is not None
+    return period
+
+
 @app.command()
 def build(
-    period: Annotated[str, typer.Option(help=PERIOD_HELP)],
+    period: Annotated[str | None, typer.Option(help=PERIOD_HELP)] = None,
+    last_month: Annotated[bool, typer.Option("--last-month", help="The month before this one (a CronJob).")] = False,
+    mid_quarter: Annotated[
+        bool, typer.Option("--mid-quarter", help="This quarter to its middle month's 15th (a CronJob on the 16th).")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Directory to write the PDF, its proof and tree head into.")] = Path("."),
     allow_incomplete: Annotated[
         bool, typer.Option("--allow-incomplete", help="Build even if a check fails; page 1 says INCOMPLETE.")
@@ -224,7 +240,7 @@ def build(
 
     from board.store import request_pack
 
-    span = period_window(period)
+    span = period_window(scheduled_period(period, last_month, mid_quarter, datetime.now(UTC)))
     doc = asyncio.run(request_pack(settings(), span.label, allow_incomplete=allow_incomplete, by=getpass.getuser()))
     if doc["state"] == "timeout":
         print(f"no answer from the board service within BOARD_PACK_TIMEOUT_S (request {doc['_id']}): is it running?",
