@@ -61,8 +61,7 @@ class Links:
 
 def check(found: Sources, links: Links | None = None, key: ed25519.Ed25519PublicKey | None = KEY.public):
     pack = board_pack(MAY, found, SETTINGS)
-    completeness = Completeness(links=links or Links(), ledger_key=key, portal_url=SETTINGS.portal_url,
-                                release_tag_url=SETTINGS.release_tag_url)  # fmt: skip
+    completeness = Completeness(links=links or Links(), ledger_key=key, config=SETTINGS)
     return pack, completeness.run(pack, found.facts)
 
 

@@ -27,7 +27,6 @@ from service_kit.tracing import build_tracer_provider
 from board import handlers
 from board.adapters import mongo as mongo_names
 from board.builder import PackBuilder
-from board.completeness import Completeness
 from board.errors import ConfigurationError
 from board.facts import Fact
 from board.links import PortalLinks
@@ -56,12 +55,7 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
         bucket=AsyncGridFSBucket(db, bucket_name=mongo_names.PACK_BUCKET),
         sources=StoredSources(db),
         config=settings.pack_settings(),
-        completeness=Completeness(
-            links=PortalLinks(links_client, settings.portal_public_url),
-            ledger_key=settings.ledger_key(),
-            portal_url=settings.portal_public_url,
-            release_tag_url=settings.release_tag_url,
-        ),
+        completeness=settings.completeness(PortalLinks(links_client, settings.portal_public_url)),
         clock=system_clock,
     )
     board_events = settings.topic(topics.BOARD_EVENTS)
@@ -133,5 +127,5 @@ def asyncapi() -> Any:
     return asyncapi_app(
         service.broker,
         title="Trust Portal board",
-        description="Billing events in; the revenue report's sources kept (CloudEvents 1.0, structured JSON).",
+        description="Billing, SLA and the platform's facts in; board packs built and anchored (CloudEvents 1.0).",
     )

@@ -16,7 +16,7 @@ from schemas.board import Check
 from transparency.log import inclusion_problem, verify_head
 
 from board.facts import Fact
-from board.pack import BoardPack, LedgeredPack
+from board.pack import BoardPack, LedgeredPack, PackSettings
 
 
 class LinkChecker(Protocol):
@@ -88,18 +88,18 @@ class Completeness:
 
     links: LinkChecker
     ledger_key: ed25519.Ed25519PublicKey | None
-    portal_url: str
-    release_tag_url: str
+    config: PackSettings
 
     async def run(self, pack: BoardPack, facts: Iterable[Fact]) -> list[Check]:
         """Every check, in order."""
         checks = sources(pack) + hashes(pack, facts, self.ledger_key)
-        base = self.portal_url.rstrip("/") + "/"
+        base = self.config.portal_url.rstrip("/") + "/"
+        release_tag = self.config.release_tag_url
         for name, url in sorted(pack.links.items()):
             if name == "release tag":
-                ok = url == self.release_tag_url
-                checks.append(Check(name=f"link: {name}", ok=ok, detail=url if ok else f"{url} is not the configured "
-                                    f"{self.release_tag_url}"))  # fmt: skip
+                ok = url == release_tag
+                detail = url if ok else f"{url} is not the configured {release_tag}"
+                checks.append(Check(name=f"link: {name}", ok=ok, detail=detail))
             elif not url.startswith(base):
                 checks.append(Check(name=f"link: {name}", ok=False, detail=f"{url} is not a page of {base}"))
             else:

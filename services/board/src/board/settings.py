@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from service_kit.settings import ServiceSettings
 from transparency.log import load_public
 
+from board.completeness import Completeness, LinkChecker
 from board.errors import ConfigurationError
 from board.pack import PackSettings
 
@@ -61,3 +62,7 @@ class BoardSettings(ServiceSettings):
             portal_url=self.portal_public_url, release_tag_url=self.release_tag_url,
             design_partners=self.design_partners, terms_days=self.payment_terms_days,
         )  # fmt: skip
+
+    def completeness(self, links: LinkChecker) -> Completeness:
+        """The completeness check these settings configure, asking `links` about the portal's pages."""
+        return Completeness(links=links, ledger_key=self.ledger_key(), config=self.pack_settings())

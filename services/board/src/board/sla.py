@@ -96,6 +96,15 @@ def _minute(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
+def minute_states(probes: Iterable[Probe]) -> dict[datetime, bool]:
+    """Each minute with a probe: True when every probe in it passed (good), False when one failed (bad)."""
+    states: dict[datetime, bool] = {}
+    for p in probes:
+        m = _minute(p.probed_at)
+        states[m] = states.get(m, True) and p.ok
+    return states
+
+
 def incidents(probes: list[Probe]) -> list[Incident]:
     """Failure runs per target (first failure to the next pass), merged where they overlap."""
     runs: list[tuple[datetime, datetime, bool, str, int, str]] = []
@@ -167,10 +176,7 @@ def sla_report(probes: Iterable[Probe], month: Span, now: datetime, *, objective
     """The SLA of `month` (or any span) as of min(now, its end), from the probes that ran in it."""
     as_of = min(now, month.end)
     mine = sorted((p for p in probes if month.start <= p.probed_at < as_of), key=lambda p: p.probed_at)
-    minute_ok: dict[datetime, bool] = {}
-    for p in mine:
-        m = _minute(p.probed_at)
-        minute_ok[m] = minute_ok.get(m, True) and p.ok
+    minute_ok = minute_states(mine)
     good = sum(1 for ok in minute_ok.values() if ok)
     bad = len(minute_ok) - good
     total_minutes = int((month.end - month.start).total_seconds() // 60)
@@ -222,18 +228,15 @@ class Day(Contract):
 
 def daily(probes: Iterable[Probe], start: datetime, end: datetime) -> list[Day]:
     """Each day of [start, end) with its good, bad and unknown minutes (for the availability chart)."""
-    minute_ok: dict[datetime, bool] = {}
-    for p in probes:
-        if start <= p.probed_at < end:
-            m = _minute(p.probed_at)
-            minute_ok[m] = minute_ok.get(m, True) and p.ok
+    good: dict[int, int] = defaultdict(int)
+    bad: dict[int, int] = defaultdict(int)
+    for minute, ok in minute_states(p for p in probes if start <= p.probed_at < end).items():
+        (good if ok else bad)[(minute - start) // timedelta(days=1)] += 1
     days: list[Day] = []
-    day = start
+    day, n = start, 0
     while day < end:
         nxt = min(end, day + timedelta(days=1))
-        ok = [v for m, v in minute_ok.items() if day <= m < nxt]
-        good = sum(ok)
         minutes = int((nxt - day).total_seconds() // 60)
-        days.append(Day(day=day, good=good, bad=len(ok) - good, unknown=minutes - len(ok)))
-        day = nxt
+        days.append(Day(day=day, good=good[n], bad=bad[n], unknown=minutes - good[n] - bad[n]))
+        day, n = nxt, n + 1
     return days

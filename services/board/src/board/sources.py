@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -12,6 +12,7 @@ from board.facts import Fact
 from board.pack import Sources
 from board.projections import ProbeHour
 from board.revenue import Invoice, Payment
+from board.sla import Probe
 from board.windows import Window
 
 
@@ -21,13 +22,26 @@ class StoredSources:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
 
+    async def invoices(self) -> list[Invoice]:
+        """Every invoice on record."""
+        return [Invoice.model_validate(d) async for d in self.db[mongo_names.INVOICES].find({})]
+
+    async def payments(self) -> list[Payment]:
+        """Every payment on record."""
+        return [Payment.model_validate(d) async for d in self.db[mongo_names.PAYMENTS].find({})]
+
+    async def probes(self, start: datetime, end: datetime) -> list[Probe]:
+        """The probes of the hour documents in [start, end) (spans start on the hour)."""
+        hours = self.db[mongo_names.PROBE_HOURS].find({"hour": {"$gte": start, "$lt": end}})
+        return [p async for d in hours for p in ProbeHour.model_validate(d).probes()]
+
+    async def facts(self) -> list[Fact]:
+        """Every fact on record."""
+        return [Fact.model_validate(d) async for d in self.db[mongo_names.FACTS].find({})]
+
     async def __call__(self, window: Window) -> Sources:
         """The sources of `window`'s pack."""
-        db = self.db
-        invoices = [Invoice.model_validate(d) async for d in db[mongo_names.INVOICES].find({})]
-        payments = [Payment.model_validate(d) async for d in db[mongo_names.PAYMENTS].find({})]
-        hours = db[mongo_names.PROBE_HOURS].find({"hour": {"$gte": window.start - timedelta(hours=1),
-                                                           "$lt": window.end}})  # fmt: skip
-        probes = [p async for d in hours for p in ProbeHour.model_validate(d).probes()]
-        facts = [Fact.model_validate(d) async for d in db[mongo_names.FACTS].find({})]
-        return Sources(invoices, payments, probes, facts)
+        return Sources(
+            await self.invoices(), await self.payments(), await self.probes(window.start, window.end),
+            await self.facts(),
+        )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The CLI's reads and writes: the revenue report's sources, and importing a payments file."""
+"""The CLI's reads and writes: the reports, a requested board pack, its completeness, importing payments."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ from service_kit.periods import Period
 from service_kit.publishing import one_shot_publisher
 
 from board.adapters import mongo as mongo_names
-from board.completeness import Completeness
 from board.links import PortalLinks
-from board.pack import BoardPack, board_pack
+from board.pack import board_pack
 from board.payments import PaymentsFile, payment_event_id, to_event
-from board.projections import ProbeHour
-from board.revenue import Invoice, Payment, RevenueReport, revenue_report
+from board.revenue import RevenueReport, revenue_report
 from board.settings import BoardSettings
 from board.sla import SlaReport, sla_report
 from board.sources import StoredSources
@@ -34,9 +32,8 @@ async def load_revenue(settings: BoardSettings, month: Period, now: datetime) ->
     """The revenue report of `month` from what the board has folded."""
     mongo = build_mongo(settings)
     try:
-        db = mongo[settings.mongo_db]
-        invoices = [Invoice.model_validate(d) async for d in db[mongo_names.INVOICES].find({})]
-        payments = [Payment.model_validate(d) async for d in db[mongo_names.PAYMENTS].find({})]
+        stored = StoredSources(mongo[settings.mongo_db])
+        invoices, payments = await stored.invoices(), await stored.payments()
     finally:
         await mongo.close()
     return revenue_report(invoices, payments, month, now, terms_days=settings.payment_terms_days)
@@ -85,29 +82,14 @@ async def check_pack(settings: BoardSettings, window: Window) -> list[Check]:
         await mongo.close()
     pack = board_pack(window, found, settings.pack_settings())
     async with httpx.AsyncClient(timeout=5.0) as client:
-        completeness = Completeness(
-            links=PortalLinks(client, settings.portal_public_url), ledger_key=settings.ledger_key(),
-            portal_url=settings.portal_public_url, release_tag_url=settings.release_tag_url,
-        )  # fmt: skip
-        return await completeness.run(pack, found.facts)
-
-
-async def load_pack(settings: BoardSettings, window: Window) -> BoardPack:
-    """The board pack of `window` from everything the board has folded."""
-    mongo = build_mongo(settings)
-    try:
-        found = await StoredSources(mongo[settings.mongo_db])(window)
-    finally:
-        await mongo.close()
-    return board_pack(window, found, settings.pack_settings())
+        return await settings.completeness(PortalLinks(client, settings.portal_public_url)).run(pack, found.facts)
 
 
 async def load_sla(settings: BoardSettings, month: Period, now: datetime) -> SlaReport:
     """The SLA report of `month` from the probe results the board has folded."""
     mongo = build_mongo(settings)
     try:
-        docs = mongo[settings.mongo_db][mongo_names.PROBE_HOURS].find({"hour": {"$gte": month.start, "$lt": month.end}})
-        probes = [p async for d in docs for p in ProbeHour.model_validate(d).probes()]
+        probes = await StoredSources(mongo[settings.mongo_db]).probes(month.start, month.end)
     finally:
         await mongo.close()
     return sla_report(probes, month, now)
