@@ -11,7 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 from portal_api import handlers
 from schemas.audit import AccessDecided, AccessDecidedData
+from schemas.billing import PaymentReceived, PaymentReceivedData
+from schemas.board import BoardPackBuilt, BoardPackBuiltData, BoardPackFailed, BoardPackFailedData, Check
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
+from schemas.tenant import PLATFORM_TENANT
 
 from schemas import topics
 
@@ -56,3 +59,54 @@ async def decisions_are_filed_once_and_the_newest_policy_wins(
     assert sorted(e.subject for e in entries) == ["user-1", "user-2", "user-3"]
     current = await deps.trust_policies.get("acme")
     assert current is not None and [b.id for b in current.builders] == ["https://ci.example/new"]
+
+
+def payment(payment_id: str, amount_minor: int) -> PaymentReceived:
+    data = PaymentReceivedData(
+        payment_id=payment_id, invoice_id="inv-acme-2026-11", amount_minor=amount_minor, currency="EUR",
+        received_at=NOW, method="bank_transfer",
+    )  # fmt: skip
+    return PaymentReceived.create(data=data, source="/tests", tenantid="acme", subject="/payments", time=NOW)
+
+
+def board_outcomes() -> tuple[BoardPackBuilt, BoardPackFailed]:
+    checks = (Check(name="sources: revenue", ok=True, detail="12 invoices"),)
+    built = BoardPackBuilt.create(
+        data=BoardPackBuiltData(
+            request_id="req-built", period="2026-11", file_name="board-2026-11.pdf", sha256="a" * 64, size=48_000,
+            complete=True, checks=checks, ledger_index=7, inclusion_proof={"leaf_index": 7},
+            tree_head={"tree_size": 8}, built_at=NOW,
+        ),
+        source="/tests", tenantid=PLATFORM_TENANT, time=NOW,
+    )  # fmt: skip
+    failed = BoardPackFailed.create(
+        data=BoardPackFailedData(
+            request_id="req-failed", period="2026-10", reason="incomplete: links: portal unreachable",
+            checks=(Check(name="links: portal", ok=False, detail="unreachable"),), failed_at=NOW,
+        ),
+        source="/tests", tenantid=PLATFORM_TENANT, time=NOW,
+    )  # fmt: skip
+    return built, failed
+
+
+async def payments_count_once_and_board_packs_are_kept_built_or_refused(
+    publish: Publish, settle: Callable[[], Awaitable[None]], deps: handlers.Deps
+) -> None:
+    """A payment re-imported (a second event, the same payment id) counts once; both board outcomes are kept."""
+    await publish(payment("pay-1", 50_000), topics.BILLING_EVENTS)
+    await publish(payment("pay-1", 50_000), topics.BILLING_EVENTS)
+    await publish(payment("pay-2", 20_000), topics.BILLING_EVENTS)
+    built, failed = board_outcomes()
+    for event in (built, failed, built):
+        await publish(event, topics.BOARD_EVENTS)
+    await settle()
+    paid = await deps.payments.find({"tenant": "acme"})
+    assert sorted((p.payment_id, p.amount_minor) for p in paid) == [("pay-1", 50_000), ("pay-2", 20_000)]
+    packs = {p.request_id: p for p in await deps.board_packs.find({})}
+    assert packs.keys() == {"req-built", "req-failed"}
+    assert (packs["req-built"].state, packs["req-built"].ledger_index, packs["req-built"].complete) == (
+        "built",
+        7,
+        True,
+    )
+    assert packs["req-failed"].state == "failed" and "portal unreachable" in packs["req-failed"].reason

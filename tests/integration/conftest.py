@@ -116,6 +116,7 @@ def portal_settings(issuer: Issuer):
         onboarding_db=f"it_{run}",
         evidence_db=f"it_{run}",
         slsa_db=f"it_{run}",
+        board_db=f"it_{run}",
         topic_prefix=f"it-{run}.",
         jwks_json=issuer.jwks,
         jwt_issuer=ISSUER,

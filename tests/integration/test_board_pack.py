@@ -5,6 +5,7 @@ and verified offline by `board verify` (a flipped byte is caught); a month witho
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
 import sys
@@ -20,6 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from evidence.app import build_app as build_evidence
 from evidence.settings import EvidenceSettings
+from fastapi.testclient import TestClient
+from portal_api.app import build_app
+from portal_api.settings import PortalSettings
 from pydantic import SecretStr
 from pymongo import MongoClient
 from schemas.billing import InvoiceIssued, InvoiceIssuedData, InvoiceLine
@@ -32,6 +36,7 @@ from transparency.log import load_public
 
 from schemas import topics
 from tests.integration.conftest import KAFKA, MONGO
+from tests.integration.portal_support import AUDIENCE, ISSUER, Issuer
 from tests.integration.support import eventually, publisher
 from tests.integration.test_board import StandIn
 from tests.integration.test_evidence import seed_evidence
@@ -59,6 +64,7 @@ def stack_settings(stand_in):
     evidence = EvidenceSettings(signing_key=SecretStr(pem.decode()), **common)
     public = evidence.platform_key().public_pem()
     board = BoardSettings(ledger_public_key=public, portal_public_url=stand_in.url, pack_timeout_s=60,
+                          revenue_refresh_s=0.5,
                           design_partners={"acme": "signed"}, **common)  # fmt: skip
     return board, evidence, public
 
@@ -174,3 +180,75 @@ async def test_a_month_without_its_sources_is_refused_naming_each_and_built_only
     allowed = await board_cli(board, "build", "--period", "2025-01", "--out", str(tmp_path), "--allow-incomplete")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert "INCOMPLETE" in allowed.stdout and (tmp_path / "board-2025-01.pdf").exists()
+
+
+async def test_the_portal_shows_the_pack_platform_revenue_and_payment_status_to_whom_it_may_only(
+    services, stack_settings, db, tmp_path
+):
+    """The built pack in the portal's Board view, its PDF and proof as downloads equal to the CLI's; the platform's
+    revenue from the board's report; a partial payment as the tenant's invoice status; none of it for tenant roles."""
+    board, evidence, _ = stack_settings
+    await seed(evidence, db)
+    payments = tmp_path / "payments.csv"
+    payments.write_text(f'payment_id,invoice_id,amount,currency,received_at,method\n"p-1",inv-acme,"1000.00",EUR,'
+                        f"{(NOW - timedelta(minutes=1)).isoformat()},bank_transfer\n")  # fmt: skip
+    imported = await board_cli(board, "payments", "import", str(payments))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    built = await board_cli(board, "build", "--period", PERIOD, "--out", str(tmp_path))
+    assert built.returncode == 0, built.stdout + built.stderr
+    pdf = (tmp_path / f"board-{PERIOD}.pdf").read_bytes()
+    issuer = Issuer()
+    settings = PortalSettings(
+        kafka_bootstrap=KAFKA, mongo_uri=MONGO, mongo_db=board.mongo_db, onboarding_db=board.mongo_db,
+        evidence_db=board.mongo_db, slsa_db=board.mongo_db, board_db=board.mongo_db, topic_prefix=board.topic_prefix,
+        jwks_json=issuer.jwks, jwt_issuer=ISSUER, jwt_audience=AUDIENCE, membership_cache_s=0, cookie_secure=False,
+    )  # fmt: skip
+    issuer.users = db["portal_users"]
+    ceo = issuer.bearer("ceo", {}, ["executive"])
+    with TestClient(build_app(settings)) as portal:
+
+        def get(path: str, headers: dict[str, str]) -> Any:
+            return asyncio.to_thread(portal.get, path, headers=headers)
+
+        async def shown() -> bool:
+            packs = (await get("/api/v1/platform/board-packs", ceo)).json()["packs"]
+            revenue = (await get(f"/api/v1/platform/revenue?period={PERIOD}", ceo)).json()["report"]
+            return bool(packs) and revenue is not None and revenue["collected"] != []
+
+        await eventually(shown, timeout=60, what="the pack and the revenue report with the payment in the portal")
+        [pack] = (await get("/api/v1/platform/board-packs", ceo)).json()["packs"]
+        assert (pack["period"], pack["state"], pack["complete"]) == (PERIOD, "built", True)
+        assert pack["sha256"] == hashlib.sha256(pdf).hexdigest() and pack["ledger_index"] == 1
+        base = f"/api/v1/platform/board-packs/{pack['request_id']}/files"
+        download = await get(f"{base}/pdf", ceo)
+        assert download.status_code == 200 and download.content == pdf
+        assert download.headers["content-disposition"] == f'attachment; filename="board-{PERIOD}.pdf"'
+        proof = (await get(f"{base}/proof", ceo)).json()
+        assert proof == json.loads((tmp_path / f"board-{PERIOD}.pdf.proof.json").read_text())
+        report = (await get(f"{base}/completeness", ceo)).json()
+        assert report["complete"] and all(c["ok"] for c in report["checks"]) and len(report["checks"]) >= 10
+
+        revenue = (await get(f"/api/v1/platform/revenue?period={PERIOD}", ceo)).json()["report"]
+        assert [(m["currency"], m["mrr_minor"]) for m in revenue["mrr"]] == [("EUR", 199000)]
+        assert [(c["currency"], c["amount_minor"]) for c in revenue["collected"]] == [("EUR", 100000)]
+        assert [(i["kind"], i["invoice_id"]) for i in revenue["issues"]] == [("partial", "inv-acme")]
+        page = await get("/ui/platform/board", ceo)
+        checks = len(pack["checks"])
+        assert (
+            page.status_code == 200
+            and pack["sha256"] in page.text
+            and f"{checks} of {checks} checks passed" in page.text
+        )
+
+        finance = issuer.bearer("fin", {"acme": ["finance"]})
+        [invoice] = (await get("/api/v1/tenants/acme/finance", finance)).json()["invoices"]
+        assert invoice["payment"] == {"status": "partial", "paid_minor": 100000, "due_minor": 99000,
+                                      "due_at": invoice["payment"]["due_at"]}  # fmt: skip
+        tenant_page = await get("/ui/tenants/acme/finance", finance)
+        assert "Partially paid" in tenant_page.text and "€990.00 due by" in tenant_page.text
+        ui_pdf = f"/ui/platform/board-packs/{pack['request_id']}/files/pdf"
+        for path in ("/api/v1/platform/board-packs", f"{base}/pdf", "/api/v1/platform/revenue",
+                     "/ui/platform/board", "/ui/platform/revenue", ui_pdf):  # fmt: skip
+            refused = await get(path, finance)
+            assert refused.status_code == 403, path
+            assert pack["sha256"] not in refused.text and "199" not in refused.text and "%PDF" not in refused.text

@@ -321,3 +321,60 @@ MARKED = {  # the fields seed_guarded_acme marks, by view: shown ones must appea
     "audit:read": {"subject", "action", "resource"},
     "members:read": {"name"},
 }  # fmt: skip
+
+
+def seed_platform(db) -> None:
+    """A board pack (built, its PDF stored) and a month's revenue report, each carrying MARK."""
+    from gridfs import GridFSBucket
+
+    sha = "f" * 64
+    db["portal_board_packs"].insert_one(
+        {"_id": "board-req-1", "request_id": "board-req-1", "period": "2026-10", "state": "built", "at": NOW,
+         "checks": [{"name": "links", "ok": True, "detail": MARK}], "file_name": "board-2026-10.pdf",
+         "sha256": sha, "size": 20, "complete": True, "ledger_index": 3, "inclusion_proof": {"m": MARK},
+         "tree_head": {"m": MARK}}
+    )  # fmt: skip
+    GridFSBucket(db, bucket_name="board_packs").upload_from_stream_with_id(sha, "board-2026-10.pdf", MARK.encode())
+    db["board_revenue"].insert_one(
+        {"_id": "2026-10", "period": "2026-10", "as_of": NOW, "made_at": NOW, "invoices_for_period": 1, "mrr": [],
+         "invoiced": [], "collected": [], "outstanding": [], "invoices": [], "issues": [], "sources": {},
+         "tenants": [{"tenant": MARK, "plan": "standard", "currency": "EUR", "mrr_minor": 987654,
+                      "previous_mrr_minor": 0, "movement": "new", "invoiced_minor": 0, "collected_minor": 0,
+                      "outstanding_minor": 0}]}
+    )  # fmt: skip
+
+
+def platform_calls(client) -> list[tuple[str, str]]:
+    """Every platform operation of the API and every platform page and download, as concrete paths."""
+    paths = [
+        (m, p.replace("{pack_id}", "board-req-1"))
+        for m, p in operations(client.app)
+        if p.startswith("/api/v1/platform/")
+    ]
+    expanded = [(m, p.replace("{file}", f)) for m, p in paths for f in ("pdf", "proof", "tree-head", "completeness")]
+    pages = ["/ui/platform/board", "/ui/platform/revenue", "/ui/platform/revenue?period=2026-10"]
+    files = [f"/ui/platform/board-packs/board-req-1/files/{f}" for f in ("pdf", "proof", "tree-head", "completeness")]
+    return sorted(set(expanded)) + [("get", p) for p in pages + files]
+
+
+def test_no_tenant_role_or_key_reaches_a_platform_view_or_download(sweep_portal, issuer, portal_settings):
+    client, _ = sweep_portal
+    with MongoClient(MONGO, tz_aware=True) as mongo:
+        seed_platform(mongo[portal_settings.mongo_db])
+    calls = platform_calls(client)
+    assert len(calls) >= 2 + 4 + 3 + 4  # two listings and four downloads in the API; three pages, four downloads
+    for tenant in ("acme", "beta"):
+        for who, headers in credentials(client, issuer, tenant).items():
+            for method, path in calls:
+                response = client.request(method.upper(), path, headers=headers)
+                assert response.status_code == 403, (tenant, who, path, response.status_code)
+                assert MARK not in response.text and "987654" not in response.text, (tenant, who, path)
+    # Not vacuous: the platform's staff get each of them.
+    for role in ("executive", "platform-admin"):
+        staff = issuer.bearer(f"staff-{role}", {}, [role])
+        seen = ""
+        for method, path in calls:
+            response = client.request(method.upper(), path, headers=staff)
+            assert response.status_code == 200, (role, path, response.text[:200])
+            seen += response.text
+        assert MARK in seen and "987654" in seen and "€9,876.54" in seen

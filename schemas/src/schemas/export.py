@@ -14,6 +14,7 @@ from schemas.evidence import Anchored, AnchorRequested, PackBuilt, PackFailed, P
 from schemas.policy import PolicyBundlePublished, TrustPolicyUpdated
 from schemas.provenance import ProvenanceRejected, ProvenanceSubmitted, ProvenanceVerified
 from schemas.read_models import CohortMember, CohortView, SlsaAdoption, SlsaRepoStatus, TenantView
+from schemas.revenue import RevenueReport
 from schemas.runner import (
     HermeticJobFinished,
     HermeticJobQueued,
@@ -62,7 +63,7 @@ EVENTS: tuple[type[CloudEvent], ...] = (
     RunnerQueueSaturated,
     RunnerQueueRecovered,
 )
-READ_MODELS = (TenantView, CohortMember, CohortView, SlsaRepoStatus, SlsaAdoption)
+READ_MODELS = (TenantView, CohortMember, CohortView, SlsaRepoStatus, SlsaAdoption, RevenueReport)
 
 
 def documents() -> dict[str, str]:

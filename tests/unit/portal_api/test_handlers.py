@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from portal_api import handlers
 from portal_api.audit import AuditEntry
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
 from schemas.audit import AccessDecided, AccessDecidedData
 from schemas.billing import UsageRecorded, UsageRecordedData
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
@@ -25,6 +25,8 @@ def deps() -> handlers.Deps:
         audit=InMemoryProjectionStore[AuditEntry](),
         usage=InMemoryProjectionStore[UsageEntry](),
         invoices=InMemoryProjectionStore[InvoiceEntry](),
+        payments=InMemoryProjectionStore[PaymentEntry](),
+        board_packs=InMemoryProjectionStore[BoardPackView](),
         evidence_packs=InMemoryProjectionStore[EvidencePackView](),
         trust_policies=InMemoryProjectionStore[TrustPolicyView](),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from faststream.kafka import TestKafkaBroker
 from portal_api import handlers
 from portal_api.routes import projection_routes
@@ -14,13 +15,21 @@ from service_kit.testing import InMemoryProjectionStore
 
 from tests.behaviours import portal_projector
 
+BEHAVIOURS = [
+    portal_projector.decisions_are_filed_once_and_the_newest_policy_wins,
+    portal_projector.payments_count_once_and_board_packs_are_kept_built_or_refused,
+]
 
-async def test_decisions_are_filed_once_and_the_newest_policy_wins_on_the_test_broker():
+
+@pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=lambda b: b.__name__)
+async def test_the_projector_behaviour_holds_on_the_test_broker(behaviour):
     settings = PortalSettings.model_construct(topic_prefix="unit.")
     deps = handlers.Deps(
         audit=InMemoryProjectionStore(),
         usage=InMemoryProjectionStore(),
         invoices=InMemoryProjectionStore(),
+        payments=InMemoryProjectionStore(),
+        board_packs=InMemoryProjectionStore(),
         evidence_packs=InMemoryProjectionStore(),
         trust_policies=InMemoryProjectionStore(),
     )
@@ -41,5 +50,5 @@ async def test_decisions_are_filed_once_and_the_newest_policy_wins_on_the_test_b
         async def settle() -> None:
             return None  # the test broker delivers each message before publish returns
 
-        await portal_projector.decisions_are_filed_once_and_the_newest_policy_wins(publish, settle, deps)
+        await behaviour(publish, settle, deps)
     assert dead == []

@@ -15,6 +15,7 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from schemas.board import BoardFact
 from schemas.evidence import AnchorRequested
+from schemas.revenue import RevenueReport
 from service_kit.broker import build_broker
 from service_kit.lifecycle import Lifecycle, run
 from service_kit.mongo import ProjectionStore, build_mongo
@@ -32,6 +33,7 @@ from board.facts import Fact
 from board.links import PortalLinks
 from board.prober import Prober, checks
 from board.projections import ProbeHour
+from board.reports import RevenueViews
 from board.revenue import Invoice, Payment
 from board.routes import FACT_SOURCES, board_routes
 from board.settings import BoardSettings
@@ -50,10 +52,15 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
     mongo = build_mongo(settings)
     db = mongo[settings.mongo_db]
     links_client = httpx.AsyncClient(timeout=5.0)
+    sources = StoredSources(db)
+    revenue = RevenueViews(
+        sources.invoices, sources.payments, ProjectionStore(db[mongo_names.REVENUE], RevenueReport), system_clock,
+        terms_days=settings.payment_terms_days,
+    )  # fmt: skip
     builder = PackBuilder(
         packs=db[mongo_names.PACKS],
         bucket=AsyncGridFSBucket(db, bucket_name=mongo_names.PACK_BUCKET),
-        sources=StoredSources(db),
+        sources=sources,
         config=settings.pack_settings(),
         completeness=settings.completeness(PortalLinks(links_client, settings.portal_public_url)),
         clock=system_clock,
@@ -80,6 +87,7 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
         registry=registry,
         topics=(topics.BILLING_EVENTS, topics.SLA_EVENTS, topics.BOARD_REQUESTS, topics.BOARD_EVENTS,
                 topics.EVIDENCE_REQUESTS, *FACT_SOURCES),
+        after=[Periodic("revenue", settings.revenue_refresh_s, revenue.refresh)],
         closers=[links_client.aclose],
     )  # fmt: skip
 

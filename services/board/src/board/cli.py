@@ -15,12 +15,12 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Column, Table
+from schemas.revenue import RevenueReport
 from service_kit.logging import configure_logging
 from service_kit.periods import Period
 
 from board.errors import PaymentsFileError
 from board.money import shown
-from board.revenue import RevenueReport
 from board.sla import SlaReport
 
 app = typer.Typer(

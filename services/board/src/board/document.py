@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from schemas.revenue import MrrSummary
+
 from board.money import shown
 from board.pack import BoardPack
-from board.revenue import MrrSummary
 
 
 def percent(value: float | None, digits: int = 2) -> str:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from schemas.envelope import Contract
+from schemas.revenue import MrrSummary, RevenueReport
 from service_kit.periods import Period
 
 from board.facts import Fact
-from board.revenue import Invoice, MrrSummary, Payment, RevenueReport, mrr_lines, previous_month, revenue_report
+from board.revenue import Invoice, Payment, mrr_lines, previous_month, revenue_report
 from board.sla import Day, Probe, SlaReport, daily, sla_report
 from board.windows import Window
 

@@ -21,18 +21,23 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from schemas.billing import InvoiceIssuedData, PaymentReceivedData
 from schemas.envelope import Contract
+from schemas.revenue import (
+    BUCKETS,
+    Ageing,
+    Amount,
+    InvoiceStatus,
+    Issue,
+    Movement,
+    MrrSummary,
+    RevenueReport,
+    TenantRevenue,
+)
 from service_kit.periods import Period
 
 from board.money import shown
-
-Movement = Literal["new", "reactivation", "expansion", "contraction", "churned", "unchanged"]
-Status = Literal["paid", "partial", "outstanding", "over-paid"]
-IssueKind = Literal["lines-mismatch", "unmatched", "currency-mismatch", "duplicate", "partial", "over-payment"]
-BUCKETS = ("0-30", "31-60", "61-90", "90+")
 
 
 class Invoice(Contract):
@@ -48,95 +53,6 @@ class Payment(Contract):
     event_id: str
     tenant: str
     data: PaymentReceivedData
-
-
-class Amount(Contract):
-    """A count of documents and their sum, in one currency."""
-
-    currency: str
-    count: int
-    amount_minor: int
-
-
-class MrrSummary(Contract):
-    """MRR of the month and its movements from the month before, in one currency."""
-
-    currency: str
-    mrr_minor: int
-    previous_minor: int
-    new_minor: int
-    reactivation_minor: int
-    expansion_minor: int
-    contraction_minor: int
-    churned_minor: int
-    customers: int
-    by_plan: dict[str, int]
-
-
-class TenantRevenue(Contract):
-    """One tenant's line of the report, in one currency."""
-
-    tenant: str
-    plan: str
-    currency: str
-    mrr_minor: int
-    previous_mrr_minor: int
-    movement: Movement
-    invoiced_minor: int
-    collected_minor: int
-    outstanding_minor: int
-
-
-class Ageing(Contract):
-    """What is outstanding in one currency, by days since issue."""
-
-    currency: str
-    buckets: dict[str, int]
-    total_minor: int
-    overdue_minor: int
-
-
-class InvoiceStatus(Contract):
-    """An invoice's standing as of the report's date."""
-
-    invoice_id: str
-    tenant: str
-    period: str
-    currency: str
-    total_minor: int
-    paid_minor: int
-    due_minor: int
-    issued_at: datetime
-    age_days: int
-    status: Status
-    overdue: bool
-
-
-class Issue(Contract):
-    """Something the reconciliation found: what, where and why."""
-
-    kind: IssueKind
-    tenant: str
-    invoice_id: str
-    payment_id: str | None = None
-    reason: str
-
-
-class RevenueReport(Contract):
-    """The revenue report of one month: money as of a date (the month's end once it is over), MRR as of `made_at`."""
-
-    period: str
-    as_of: datetime
-    made_at: datetime
-    invoices_for_period: int
-    mrr: tuple[MrrSummary, ...]
-    invoiced: tuple[Amount, ...]
-    collected: tuple[Amount, ...]
-    outstanding: tuple[Ageing, ...]
-    tenants: tuple[TenantRevenue, ...]
-    invoices: tuple[InvoiceStatus, ...]
-    issues: tuple[Issue, ...]
-    sources: dict[str, int]
 
 
 def recurring_minor(invoice: InvoiceIssuedData) -> int:
@@ -258,29 +174,6 @@ def invoice_issues(invoices: Iterable[Invoice], paid: dict[str, int]) -> list[Is
     return issues
 
 
-def standing(invoice: Invoice, paid: int, as_of: datetime, terms_days: int) -> InvoiceStatus:
-    """An invoice's status as of `as_of`."""
-    data = invoice.data
-    due = max(0, data.total_minor - paid)
-    age = max(0, (as_of - data.issued_at).days)
-    status: Status = (
-        "over-paid" if paid > data.total_minor else "paid" if due == 0 else "partial" if paid else "outstanding"
-    )
-    return InvoiceStatus(
-        invoice_id=data.invoice_id,
-        tenant=invoice.tenant,
-        period=data.period,
-        currency=data.currency,
-        total_minor=data.total_minor,
-        paid_minor=paid,
-        due_minor=due,
-        issued_at=data.issued_at,
-        age_days=age,
-        status=status,
-        overdue=due > 0 and age > terms_days,
-    )
-
-
 def _amounts(pairs: Iterable[tuple[str, int]]) -> tuple[Amount, ...]:
     count: dict[str, int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
@@ -359,7 +252,10 @@ def revenue_report(
     settlement = settle(known, received)
     in_month = [p for p in settlement.counted if p.data.received_at >= month.start]
     issued = [i for i in known.values() if i.data.issued_at >= month.start]
-    statuses = [standing(i, settlement.paid.get(key, 0), as_of, terms_days) for key, i in sorted(known.items())]
+    statuses = [
+        InvoiceStatus.of(i.tenant, i.data, settlement.paid.get(key, 0), as_of, terms_days)
+        for key, i in sorted(known.items())
+    ]
     mrr_known = mrr_until or now
     rows, mrr = mrr_lines((i for i in invoices if i.data.issued_at <= mrr_known), month)
     rows = _with_money(rows, issued, in_month, known, statuses)

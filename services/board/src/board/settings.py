@@ -45,6 +45,9 @@ class BoardSettings(ServiceSettings):
     ledger_public_key: str | None = Field(
         default=None, description="The evidence ledger's Ed25519 public key (PEM), to verify tree heads offline."
     )
+    revenue_refresh_s: float = Field(
+        default=60.0, gt=0, description="Seconds between two refreshes of the monthly revenue reports (board_revenue)."
+    )
     pack_timeout_s: float = Field(default=120.0, gt=0, description="How long `board build` waits for the pack.")
 
     def ledger_key(self) -> ed25519.Ed25519PublicKey | None:

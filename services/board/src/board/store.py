@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from gridfs import AsyncGridFSBucket
 from schemas.board import BoardPackRequested, BoardPackRequestedData, Check
+from schemas.revenue import RevenueReport
 from schemas.tenant import PLATFORM_TENANT
 from service_kit.mongo import build_mongo
 from service_kit.periods import Period
@@ -20,7 +21,7 @@ from board.adapters import mongo as mongo_names
 from board.links import PortalLinks
 from board.pack import board_pack
 from board.payments import PaymentsFile, payment_event_id, to_event
-from board.revenue import RevenueReport, revenue_report
+from board.revenue import revenue_report
 from board.settings import BoardSettings
 from board.sla import SlaReport, sla_report
 from board.sources import StoredSources

@@ -17,12 +17,13 @@ from schemas.envelope import CloudEvent
 from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
 from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData, canonical_repo
+from schemas.tenant import PLATFORM_TENANT
 
 from portal_api import reads
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.auth import bearer_token
 from portal_api.authorization import SOURCE, Access, Subject
-from portal_api.downloads import PACK_ID_PATTERN, Download, PackFile
+from portal_api.downloads import PACK_ID_PATTERN, BoardFile, Download, PackFile
 from portal_api.members import TENANT_PATTERN, partner_tenant
 from portal_api.parts import RequestParts
 from portal_api.writes import Accepted, Write
@@ -32,6 +33,10 @@ Tenant = Annotated[
     str, Path(pattern=TENANT_PATTERN, max_length=40, description="Tenant slug."), AfterValidator(partner_tenant)
 ]
 PackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Evidence pack id.")]
+BoardPackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Board pack id (its request id).")]
+Month = Annotated[
+    str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM (default: the newest).")
+]
 KeyId = Annotated[str, Path(pattern=KEY_ID_PATTERN, description="API key id (16 characters of a-z, 2-7).")]
 IdempotencyKey = Annotated[
     str | None, Header(max_length=200, description="Repeat a write safely: the same key replays the first answer.")
@@ -157,7 +162,7 @@ def api_routes(parts: RequestParts) -> APIRouter:
     @router.get("/tenants/{tenant}/finance", summary="Usage by meter and period, and invoices")
     async def finance(tenant: Tenant, who: Who) -> dict[str, Any]:
         access = await admitted(who, tenant, "finance:read", f"/tenants/{tenant}/finance")
-        return await reads.finance(reads_of.usage, reads_of.invoices, tenant, access)
+        return await reads.finance(reads_of.usage, reads_of.ledger, tenant, access)
 
     @router.get("/tenants/{tenant}/audit", summary="The tenant's access decisions, newest first")
     async def audit_trail(
@@ -180,6 +185,26 @@ def api_routes(parts: RequestParts) -> APIRouter:
         found = await parts.downloads.evidence_file(who, tenant, pack_id, file, path)
         metering.count(tenant, "api_calls")
         return download_response(found)
+
+    @router.get("/platform/board-packs", summary="Board packs built or refused, with completeness (platform staff)")
+    async def board_packs(who: Who) -> dict[str, Any]:
+        access = await gate.admit(who, PLATFORM_TENANT, "board:read", "/platform/board-packs")
+        return await reads.board_packs(reads_of.board_packs, access)
+
+    @router.get(
+        "/platform/board-packs/{pack_id}/files/{file}",
+        summary="Download a board pack (pdf) or what verifies it offline (proof, tree head, completeness report)",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}, "application/json": {}}}},
+    )
+    async def board_download(pack_id: BoardPackId, file: BoardFile, who: Who) -> Response:
+        path = f"/platform/board-packs/{pack_id}/files/{file}"
+        return download_response(await parts.downloads.board_file(who, pack_id, file, path))
+
+    @router.get("/platform/revenue", summary="A month's revenue report across tenants (platform staff)")
+    async def platform_revenue(who: Who, period: Month = None) -> dict[str, Any]:
+        access = await gate.admit(who, PLATFORM_TENANT, "revenue:read", "/platform/revenue")
+        return await reads.platform_revenue(reads_of.revenue, period, access)
 
     @router.post("/tenants/{tenant}/evidence-packs", status_code=202, summary="Request an evidence pack")
     async def request_evidence_pack(

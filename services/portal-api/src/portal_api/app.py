@@ -61,6 +61,7 @@ from portal_api.parts import CachedViews, ReadModels, RequestParts
 from portal_api.policy import PolicyBundle, PolicyEngine
 from portal_api.ports import Policy
 from portal_api.rate_limit import RateLimiter
+from portal_api.reads import Ledger
 from portal_api.routes import projection_routes
 from portal_api.settings import PortalSettings
 from portal_api.ui import SESSION_COOKIE, ui_routes
@@ -78,6 +79,7 @@ TOPICS = (
     topics.BILLING_EVENTS,
     topics.PROVENANCE_EVENTS,
     topics.EVIDENCE_EVENTS,
+    topics.BOARD_EVENTS,
 )
 
 
@@ -140,14 +142,16 @@ def build_app(
         metering=metering,
         writes=Writes(gate, stores.idempotency, writes_out, metering, now),
         keys=KeyAdmin(gate, stores.keys, now),
-        downloads=Downloads(gate, stores.evidence_packs, stores.archives),
+        downloads=Downloads(gate, stores.evidence_packs, stores.archives, stores.board_packs, stores.board_pdfs),
         reads=ReadModels(
             tenants=CachedViews(stores.tenants, TtlCache(stores.tenants.get, settings.view_cache_s)),
             slsa_repos=stores.slsa_repos,
             trust_policies=stores.trust_policies,
             evidence_packs=stores.evidence_packs,
             usage=stores.usage,
-            invoices=stores.invoices,
+            ledger=Ledger(stores.invoices, stores.payments, settings.payment_terms_days, now),
+            board_packs=stores.board_packs,
+            revenue=stores.revenue,
             audit=stores.audit,
             users=stores.users,
         ),
@@ -157,6 +161,8 @@ def build_app(
             audit=stores.audit,
             usage=stores.usage,
             invoices=stores.invoices,
+            payments=stores.payments,
+            board_packs=stores.board_packs,
             evidence_packs=stores.evidence_packs,
             trust_policies=stores.trust_policies,
         )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.audit import AccessDecided
-from schemas.billing import BillingFact, InvoiceIssued, UsageRecorded
+from schemas.billing import BillingFact, InvoiceIssued, PaymentReceived, UsageRecorded
+from schemas.board import BoardFact
 from schemas.evidence import EvidenceFact, PackBuilt
 from schemas.policy import PolicyFact, TrustPolicyUpdated
 
 from portal_api import projections
 from portal_api.audit import AuditEntry
 from portal_api.ports import WritableViews
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Deps:
     audit: WritableViews[AuditEntry]
     usage: WritableViews[UsageEntry]
     invoices: WritableViews[InvoiceEntry]
+    payments: WritableViews[PaymentEntry]
+    board_packs: WritableViews[BoardPackView]
     evidence_packs: WritableViews[EvidencePackView]
     trust_policies: WritableViews[TrustPolicyView]
 
@@ -32,11 +35,18 @@ async def on_access_decided(events: list[AccessDecided], deps: Deps) -> int:
 
 
 async def on_billing(event: BillingFact, deps: Deps) -> None:
-    """Keep the Finance tab: usage batches by event id, invoices by invoice id."""
+    """Keep the Finance tab: usage batches by event id, invoices by invoice id, payments by payment id."""
     if isinstance(event, UsageRecorded):
         await deps.usage.insert_once(*projections.usage_entry(event))
     elif isinstance(event, InvoiceIssued):
         await deps.invoices.insert_once(*projections.invoice_entry(event))
+    elif isinstance(event, PaymentReceived):
+        await deps.payments.insert_once(*projections.payment_entry(event))
+
+
+async def on_board(event: BoardFact, deps: Deps) -> None:
+    """Keep the platform's Board view: each board pack built or refused, once."""
+    await deps.board_packs.insert_once(*projections.board_pack(event))
 
 
 async def on_evidence(event: EvidenceFact, deps: Deps) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from schemas.read_models import SlsaRepoStatus, TenantView
+from schemas.revenue import RevenueReport
 from service_kit.caching import TtlCache
 
 from portal_api.audit import AuditEntry
@@ -17,7 +18,8 @@ from portal_api.key_admin import KeyAdmin
 from portal_api.members import Member
 from portal_api.metering import Metering
 from portal_api.ports import Views
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.reads import Ledger
+from portal_api.views import BoardPackView, EvidencePackView, TrustPolicyView, UsageEntry
 from portal_api.writes import Writes
 
 V = TypeVar("V", bound=BaseModel)
@@ -54,7 +56,9 @@ class ReadModels:
     trust_policies: Views[TrustPolicyView]
     evidence_packs: Views[EvidencePackView]
     usage: Views[UsageEntry]
-    invoices: Views[InvoiceEntry]
+    ledger: Ledger
+    board_packs: Views[BoardPackView]
+    revenue: Views[RevenueReport]
     audit: Views[AuditEntry]
     users: Views[Member]
 

@@ -49,10 +49,10 @@ class EventPublisher(Protocol):
 
 
 class Archives(Protocol):
-    """The evidence packs' archives (GridFS in production): the bytes of one, or None when not stored."""
+    """Files another service stores (GridFS in production): evidence archives, board PDFs; None when not stored."""
 
-    async def read(self, pack_id: str) -> bytes | None:
-        """The archive's bytes, or None when it is not stored."""
+    async def read(self, file_id: str) -> bytes | None:
+        """The file's bytes, or None when it is not stored."""
         ...
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from schemas.audit import AccessDecided
-from schemas.billing import InvoiceIssued, UsageRecorded
+from schemas.billing import InvoiceIssued, PaymentReceived, UsageRecorded
+from schemas.board import BoardPackBuilt, BoardPackFailed
 from schemas.evidence import PackBuilt
 from schemas.policy import TrustPolicyUpdated
 from service_kit.folds import newest_wins
 
 from portal_api.audit import AuditEntry
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
 
 
 def audit_entries(events: list[AccessDecided]) -> list[tuple[str, AuditEntry]]:
@@ -25,6 +26,17 @@ def usage_entry(event: UsageRecorded) -> tuple[str, UsageEntry]:
 def invoice_entry(event: InvoiceIssued) -> tuple[str, InvoiceEntry]:
     """An invoice, keyed by invoice id: one per tenant and period, however often it is issued."""
     return event.data.invoice_id, InvoiceEntry.of(event)
+
+
+def payment_entry(event: PaymentReceived) -> tuple[str, PaymentEntry]:
+    """A payment, keyed by the processor's payment id: a duplicate import is counted once (the first)."""
+    return event.data.payment_id, PaymentEntry.of(event)
+
+
+def board_pack(event: BoardPackBuilt | BoardPackFailed) -> tuple[str, BoardPackView]:
+    """A board pack's outcome, keyed by its request (each request is built or refused once)."""
+    view = BoardPackView.of(event)
+    return view.request_id, view
 
 
 def evidence_pack(event: PackBuilt) -> tuple[str, EvidencePackView]:

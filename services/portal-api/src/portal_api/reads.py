@@ -8,16 +8,26 @@ Nothing here decides access.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from schemas.read_models import SlsaRepoStatus, TenantView
+from schemas.revenue import InvoiceStatus, RevenueReport
 
 from portal_api.audit import AuditEntry
 from portal_api.authorization import Access
 from portal_api.members import Member
-from portal_api.ports import Views
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry, usage_by_period
+from portal_api.ports import Clock, Views
+from portal_api.views import (
+    BoardPackView,
+    EvidencePackView,
+    InvoiceEntry,
+    PaymentEntry,
+    TrustPolicyView,
+    UsageEntry,
+    usage_by_period,
+)
 
 EMPTY = {
     "slsa": "No provenance has been verified for this tenant yet. Submit provenance from your CI "
@@ -27,6 +37,10 @@ EMPTY = {
     "usage": "No metered usage recorded for this tenant yet.",
     "invoices": "No invoice has been issued for this tenant yet.",
     "audit": "No access decisions recorded for this tenant yet.",
+    "board": "No board pack has been built yet. Build one with `board build --period YYYY-MM` (or wait for the "
+    "monthly CronJob); built and refused packs appear here with their completeness report.",
+    "revenue": "No revenue report yet: the board makes one per month once invoices are issued "
+    "(`trust-portal-admin bill --period YYYY-MM`).",
 }
 
 
@@ -85,20 +99,46 @@ async def evidence_packs(packs_of: Views[EvidencePackView], tenant: str, access:
     }
 
 
-async def finance(
-    usage_of: Views[UsageEntry], invoices_of: Views[InvoiceEntry], tenant: str, access: Access
-) -> dict[str, Any]:
-    """Usage by meter and period, and invoices (amounts only where the guard allows)."""
+@dataclass(frozen=True)
+class Ledger:
+    """A tenant's money on record: its invoices and the payments against them."""
+
+    invoices: Views[InvoiceEntry]
+    payments: Views[PaymentEntry]
+    terms_days: int
+    clock: Clock
+
+
+async def finance(usage_of: Views[UsageEntry], ledger: Ledger, tenant: str, access: Access) -> dict[str, Any]:
+    """Usage by meter and period, and invoices (amounts and payment status only where the guard allows).
+
+    An invoice's standing (paid, partial, outstanding, overdue) counts the tenant's payments against it in
+    its currency, by the same rule as the board's revenue report (schemas.revenue.InvoiceStatus).
+    """
     shown = access.fields
     usage = usage_by_period(await usage_of.find({"tenant": tenant})) if "usage" in shown else []
-    found = await invoices_of.find({"tenant": tenant}) if "invoices" in shown else []
+    found = await ledger.invoices.find({"tenant": tenant}) if "invoices" in shown else []
     amounts = "invoice_amount" in shown
+    paid: dict[str, int] = {}
+    now = ledger.clock()
+    if "payments" in shown and found:
+        currency = {i.invoice_id: i.currency for i in found}
+        for p in await ledger.payments.find({"tenant": tenant, "invoice_id": {"$in": list(currency)}}):
+            if currency[p.invoice_id] == p.currency:
+                paid[p.invoice_id] = paid.get(p.invoice_id, 0) + p.amount_minor
     invoices = []
     for entry in sorted(found, key=lambda i: i.period, reverse=True):
         row = entry.model_dump(mode="json", exclude={"tenant"})
+        if "payments" in shown:
+            standing = InvoiceStatus.of(tenant, entry, paid.get(entry.invoice_id, 0), now, ledger.terms_days)
+            due_at = entry.issued_at + timedelta(days=ledger.terms_days)
+            row["payment"] = {"status": standing.label, "paid_minor": standing.paid_minor,
+                              "due_minor": standing.due_minor, "due_at": due_at.isoformat()}  # fmt: skip
         if not amounts:
             row.pop("total_minor")
             row["lines"] = [{k: v for k, v in line.items() if not k.endswith("_minor")} for line in row["lines"]]
+            if "payment" in row:
+                row["payment"] = {"status": row["payment"]["status"], "due_at": row["payment"]["due_at"]}
         invoices.append(row)
     return {
         "tenant": tenant,
@@ -107,6 +147,27 @@ async def finance(
         "withheld": withheld(access),
         "empty_usage": None if usage else empty("usage", tenant),
         "empty_invoices": None if invoices else empty("invoices", tenant),
+    }
+
+
+async def board_packs(packs_of: Views[BoardPackView], access: Access) -> dict[str, Any]:
+    """Every board pack built or refused, newest period first (the platform's view)."""
+    packs = sorted(await packs_of.find({}), key=lambda p: (p.at, p.period), reverse=True)
+    rows = [only(p.model_dump(mode="json", exclude={"inclusion_proof", "tree_head"}), access) for p in packs]
+    return {"packs": rows, "withheld": withheld(access), "empty": None if rows else EMPTY["board"]}
+
+
+async def platform_revenue(reports: Views[RevenueReport], period: str | None, access: Access) -> dict[str, Any]:
+    """One month's revenue report across tenants (default: the newest), and the months on record."""
+    months = sorted((r.period for r in await reports.find({})), reverse=True)
+    chosen = period or (months[0] if months else None)
+    report = await reports.get(chosen) if chosen else None
+    return {
+        "periods": months,
+        "period": chosen,
+        "report": None if report is None else only(report.model_dump(mode="json"), access),
+        "withheld": withheld(access),
+        "empty": None if report else EMPTY["revenue"] if not months else f"No revenue report for {chosen}.",
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from faststream.kafka import KafkaMessage, KafkaRouter
 from schemas.audit import AccessDecided
 from schemas.billing import BillingFact
+from schemas.board import BoardFact
 from schemas.evidence import EvidenceFact
 from schemas.policy import PolicyFact
 from service_kit.decoding import decode_each, raw_batch_decoder
@@ -48,7 +49,8 @@ def projection_routes(settings: PortalSettings, deps: handlers.Deps, dead_letter
         group_id=f"{settings.service_name}-billing",
         auto_offset_reset="earliest",
         title="portal-api-billing:billing.events.v1",
-        description="Keeps the Finance tab: usage batches by event id, invoices by invoice id (one per period).",
+        description="Keeps the Finance tab: usage batches by event id, invoices by invoice id (one per period), "
+        "payments by payment id.",
     )
     async def on_billing(event: BillingFact) -> None:
         await handlers.on_billing(event, deps)
@@ -72,5 +74,15 @@ def projection_routes(settings: PortalSettings, deps: handlers.Deps, dead_letter
     )
     async def on_policy(event: PolicyFact) -> None:
         await handlers.on_policy(event, deps)
+
+    @router.subscriber(
+        settings.topic(topics.BOARD_EVENTS),
+        group_id=f"{settings.service_name}-board",
+        auto_offset_reset="earliest",
+        title="portal-api-board:board.events.v1",
+        description="Keeps the platform's Board view: each board pack built (with its ledger proof) or refused.",
+    )
+    async def on_board(event: BoardFact) -> None:
+        await handlers.on_board(event, deps)
 
     return router

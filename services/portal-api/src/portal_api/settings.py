@@ -41,6 +41,12 @@ class PortalSettings(ServiceSettings):
     onboarding_db: str = Field(default="trust_portal", description="Database of onboarding's read models.")
     slsa_db: str = Field(default="trust_portal", description="Database of slsa-watch's SLSA map (read only).")
     evidence_db: str = Field(default="trust_portal", description="Database of the evidence service's pack archives.")
+    board_db: str = Field(
+        default="trust_portal", description="Database of the board's revenue reports and PDFs (read only)."
+    )
+    payment_terms_days: int = Field(
+        default=30, ge=0, description="Days after issue an invoice is due (as the board's BOARD_PAYMENT_TERMS_DAYS)."
+    )
     membership_cache_s: float = Field(
         default=5.0, ge=0, description="Seconds a membership lookup is reused (a revocation takes this long)."
     )

@@ -18,13 +18,13 @@ from fastapi import APIRouter, Cookie, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator
-from schemas.tenant import is_tenant_slug
+from schemas.tenant import PLATFORM_TENANT, is_tenant_slug
 
 from portal_api import reads
 from portal_api.api import download_response
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.authorization import Subject
-from portal_api.downloads import PACK_ID_PATTERN, PackFile
+from portal_api.downloads import PACK_ID_PATTERN, BoardFile, PackFile
 from portal_api.errors import AuthenticationError, ForbiddenError, NotFoundError
 from portal_api.members import TENANT_PATTERN, partner_tenant
 from portal_api.parts import RequestParts
@@ -52,6 +52,12 @@ TABS = (
     Tab("api-keys", "API keys", "apikey:read"),
 )
 BY_SLUG = {t.slug: t for t in TABS}
+PLATFORM_TABS = (
+    Tab("board", "Board packs", "board:read"),
+    Tab("revenue", "Revenue", "revenue:read"),
+)
+PLATFORM_BY_SLUG = {t.slug: t for t in PLATFORM_TABS}
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def money(minor: int, currency: str) -> str:
@@ -65,6 +71,27 @@ def when(value: str | None) -> str:
     if not value:
         return "—"
     return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(value: str | None) -> str:
+    """An ISO timestamp as its date, 'YYYY-MM-DD'."""
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d") if value else "—"
+
+
+def filesize(size: int) -> str:
+    """A byte count as a reader says it: 812 B, 48.2 kB, 1.3 MB."""
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
+
+
+STATUS_LABELS = {
+    "paid": "Paid",
+    "partial": "Partially paid",
+    "outstanding": "Outstanding",
+    "overdue": "Overdue",
+    "over-paid": "Over-paid",
+}
 
 
 def same_origin(request: Request) -> bool:
@@ -82,6 +109,9 @@ def templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
     env.filters["money"] = money
     env.filters["when"] = when
+    env.filters["day"] = day
+    env.filters["filesize"] = filesize
+    env.globals["STATUS_LABELS"] = STATUS_LABELS
     return env
 
 
@@ -154,14 +184,68 @@ def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
+    def platform_tabs(who: Subject) -> list[Tab]:
+        return [t for t in PLATFORM_TABS if who.platform_roles and parts.gate.may(who, PLATFORM_TENANT, t.action)]
+
     async def layout(who: Subject, tenant: str, current: Tab) -> dict[str, Any]:
         return {
             "who": who,
             "tenant": tenant,
             "tenants": await switcher(who),
             "tabs": [t for t in TABS if parts.gate.may(who, tenant, t.action)],
+            "platform_tabs": platform_tabs(who),
             "current": current,
         }
+
+    @router.get("/ui/platform/{page}")
+    async def platform_page(
+        page: str,
+        period: str | None = None,
+        tp_session: Annotated[str | None, Cookie()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """The platform's own views (executives, platform admins); tenant users are refused like strangers."""
+        who = await signed_in(tp_session, authorization)
+        if who is None:
+            return render("signed_out.html", status_code=401)
+        if page not in PLATFORM_BY_SLUG or (period is not None and not MONTH.match(period)):
+            return render("not_found.html", status_code=404, who=who)
+        current = PLATFORM_BY_SLUG[page]
+        tenants = await switcher(who)
+        frame: dict[str, Any] = {"who": who, "tenant": None, "tenants": tenants, "platform_tabs": platform_tabs(who),
+                 "current": current}  # fmt: skip
+        resource = f"/ui/platform/{page}"
+        try:
+            access = await parts.gate.admit(who, PLATFORM_TENANT, current.action, resource)
+            if page == "board":
+                data = await reads.board_packs(parts.reads.board_packs, access)
+                data["can_download"] = parts.gate.may(who, PLATFORM_TENANT, "board:download")
+            else:
+                data = await reads.platform_revenue(parts.reads.revenue, period, access)
+        except ForbiddenError:
+            return render("forbidden.html", status_code=403, **frame)
+        return render(f"platform_{page}.html", data=data, **frame)
+
+    @router.get("/ui/platform/board-packs/{pack_id}/files/{file}")
+    async def board_download(
+        pack_id: str,
+        file: str,
+        tp_session: Annotated[str | None, Cookie()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """A board pack's file for the signed-in user (the API's download, with the session cookie)."""
+        who = await signed_in(tp_session, authorization)
+        if who is None:
+            return render("signed_out.html", status_code=401)
+        if not re.fullmatch(PACK_ID_PATTERN, pack_id) or file not in get_args(BoardFile):
+            return render("not_found.html", status_code=404, who=who)
+        try:
+            path = f"/ui/platform/board-packs/{pack_id}/files/{file}"
+            return download_response(await parts.downloads.board_file(who, pack_id, cast(BoardFile, file), path))
+        except ForbiddenError:
+            return render("forbidden_plain.html", status_code=403)
+        except NotFoundError:
+            return render("not_found.html", status_code=404, who=who)
 
     @router.get("/ui/tenants/{tenant}/{tab}")
     async def tab_page(
@@ -258,7 +342,7 @@ async def read_tab(parts: RequestParts, who: Subject, tenant: str, tab: Tab, bef
     if tab.slug == "overview":
         return await reads.overview(views.tenants, tenant, access)
     if tab.slug == "finance":
-        return await reads.finance(views.usage, views.invoices, tenant, access)
+        return await reads.finance(views.usage, views.ledger, tenant, access)
     if tab.slug == "members":
         return await reads.members(views.users, tenant, access)
     if tab.slug == "slsa":

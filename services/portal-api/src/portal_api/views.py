@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
-from schemas.billing import METERS, InvoiceIssued, InvoiceIssuedData, Meter, UsageRecorded
+from schemas.billing import (
+    METERS,
+    InvoiceIssued,
+    InvoiceIssuedData,
+    Meter,
+    PaymentReceived,
+    PaymentReceivedData,
+    UsageRecorded,
+)
+from schemas.board import BoardPackBuilt, BoardPackFailed, Check
 from schemas.envelope import Contract, UtcDatetime
 from schemas.evidence import PackBuilt
 from schemas.policy import TrustPolicyUpdated, TrustPolicyUpdatedData
@@ -55,6 +64,17 @@ class InvoiceEntry(InvoiceIssuedData):
         return cls(tenant=event.tenantid, **event.data.model_dump())
 
 
+class PaymentEntry(PaymentReceivedData):
+    """A payment received (collection `portal_payments`, key: payment id, so a re-import counts once)."""
+
+    tenant: str
+
+    @classmethod
+    def of(cls, event: PaymentReceived) -> PaymentEntry:
+        """The entry for one PaymentReceived event (its tenant is its invoice's, as the board keyed it)."""
+        return cls(tenant=event.tenantid, **event.data.model_dump())
+
+
 class TrustPolicyView(TrustPolicyUpdatedData):
     """A tenant's trust policy in force (collection `portal_trust_policies`, key: tenant)."""
 
@@ -93,3 +113,40 @@ class EvidencePackView(Contract):
     def of(cls, event: PackBuilt) -> EvidencePackView:
         """The view of one PackBuilt event."""
         return cls(tenant=event.tenantid, **event.data.model_dump(include=set(cls.model_fields)))
+
+
+class BoardPackView(Contract):
+    """A board pack, built or refused (collection `portal_board_packs`, key: the request id, else the PDF's sha256)."""
+
+    request_id: str
+    period: str
+    state: Literal["built", "failed"]
+    at: UtcDatetime
+    checks: tuple[Check, ...] = ()
+    file_name: str = ""
+    sha256: str = ""
+    size: int = 0
+    complete: bool = False
+    ledger_index: int | None = None
+    reason: str = ""
+    inclusion_proof: dict[str, Any] = Field(default_factory=dict)
+    tree_head: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, event: BoardPackBuilt | BoardPackFailed) -> BoardPackView:
+        """The view of one BoardPackBuilt or BoardPackFailed event."""
+        if isinstance(event, BoardPackFailed):
+            d = event.data
+            return cls(request_id=d.request_id or event.id, period=d.period, state="failed", at=d.failed_at,
+                       checks=d.checks, reason=d.reason)  # fmt: skip
+        b = event.data
+        return cls(
+            request_id=b.request_id or b.sha256, period=b.period, state="built", at=b.built_at, checks=b.checks,
+            file_name=b.file_name, sha256=b.sha256, size=b.size, complete=b.complete, ledger_index=b.ledger_index,
+            inclusion_proof=b.inclusion_proof, tree_head=b.tree_head,
+        )  # fmt: skip
+
+    def completeness(self) -> dict[str, Any]:
+        """The completeness report as a document of its own (a download beside the PDF)."""
+        return {"period": self.period, "sha256": self.sha256, "complete": self.complete,
+                "checks": [c.model_dump() for c in self.checks]}  # fmt: skip

@@ -9,6 +9,7 @@ from gridfs.errors import NoFile
 from pymongo import AsyncMongoClient
 from schemas.evidence import EVIDENCE_BUCKET
 from schemas.read_models import SlsaRepoStatus, TenantView
+from schemas.revenue import RevenueReport
 from service_kit.mongo import Doc, ProjectionStore
 
 from portal_api.api_keys import ApiKeyRecord
@@ -16,7 +17,7 @@ from portal_api.audit import AuditEntry
 from portal_api.idempotency import IdempotencyKeys
 from portal_api.members import Member
 from portal_api.settings import PortalSettings
-from portal_api.views import EvidencePackView, InvoiceEntry, TrustPolicyView, UsageEntry
+from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
 
 # The portal's own collections (database PORTAL_MONGO_DB).
 API_KEYS = "portal_api_keys"
@@ -24,6 +25,8 @@ USERS = "portal_users"
 AUDIT = "portal_audit"
 USAGE = "portal_usage"
 INVOICES = "portal_invoices"
+PAYMENTS = "portal_payments"
+BOARD_PACKS = "portal_board_packs"
 TRUST_POLICIES = "portal_trust_policies"
 EVIDENCE_PACKS = "portal_evidence_packs"
 IDEMPOTENCY = "portal_idempotency"
@@ -31,18 +34,20 @@ RATE_LIMITS = "portal_rate_limits"
 # Read models other services own; the portal only reads them.
 ONBOARDING_TENANTS = "onboarding_tenants"
 SLSA_REPOS = "slsa_repos"
+BOARD_REVENUE = "board_revenue"
+BOARD_PDF_BUCKET = "board_packs"
 
 
 class GridFsArchives:
-    """The evidence service's pack archives in GridFS (bucket `evidence`), read only."""
+    """Another service's files in a GridFS bucket, read only: the evidence packs' archives, the board's PDFs."""
 
     def __init__(self, bucket: AsyncGridFSBucket) -> None:
         self.bucket = bucket
 
-    async def read(self, pack_id: str) -> bytes | None:
-        """The archive's bytes, or None when it is not stored."""
+    async def read(self, file_id: str) -> bytes | None:
+        """The file's bytes, or None when it is not stored."""
         try:
-            stream = await self.bucket.open_download_stream(pack_id)
+            stream = await self.bucket.open_download_stream(file_id)
         except NoFile:
             return None
         return bytes(await stream.read())
@@ -59,6 +64,10 @@ class PortalStores:
     audit: ProjectionStore[AuditEntry]
     usage: ProjectionStore[UsageEntry]
     invoices: ProjectionStore[InvoiceEntry]
+    payments: ProjectionStore[PaymentEntry]
+    board_packs: ProjectionStore[BoardPackView]
+    revenue: ProjectionStore[RevenueReport]
+    board_pdfs: GridFsArchives
     trust_policies: ProjectionStore[TrustPolicyView]
     evidence_packs: ProjectionStore[EvidencePackView]
     archives: GridFsArchives
@@ -76,6 +85,10 @@ class PortalStores:
             audit=ProjectionStore(db[AUDIT], AuditEntry),
             usage=ProjectionStore(db[USAGE], UsageEntry),
             invoices=ProjectionStore(db[INVOICES], InvoiceEntry),
+            payments=ProjectionStore(db[PAYMENTS], PaymentEntry),
+            board_packs=ProjectionStore(db[BOARD_PACKS], BoardPackView),
+            revenue=ProjectionStore(mongo[settings.board_db][BOARD_REVENUE], RevenueReport),
+            board_pdfs=GridFsArchives(AsyncGridFSBucket(mongo[settings.board_db], bucket_name=BOARD_PDF_BUCKET)),
             trust_policies=ProjectionStore(db[TRUST_POLICIES], TrustPolicyView),
             evidence_packs=ProjectionStore(db[EVIDENCE_PACKS], EvidencePackView),
             archives=GridFsArchives(AsyncGridFSBucket(mongo[settings.evidence_db], bucket_name=EVIDENCE_BUCKET)),

@@ -70,3 +70,32 @@ test_a_resource_owned_by_another_tenant_is_refused_to_platform_staff_too if {
 	platform_admin := {"id": "root", "tenant_roles": {}, "platform_roles": ["platform-admin"]}
 	not authz.allow with input as {"subject": platform_admin, "tenant": "acme", "action": "apikey:revoke", "resource": {"tenant": "beta"}}
 }
+
+platform(subject, action) := {"subject": subject, "tenant": "platform", "action": action, "resource": {"tenant": "platform"}}
+
+test_executives_and_platform_admins_read_the_board_packs_and_platform_revenue if {
+	exec := {"id": "ceo", "tenant_roles": {}, "platform_roles": ["executive"]}
+	root := {"id": "root", "tenant_roles": {}, "platform_roles": ["platform-admin"]}
+	every action in ["board:read", "board:download", "revenue:read"] {
+		authz.allow with input as platform(exec, action)
+		authz.allow with input as platform(root, action)
+	}
+}
+
+test_no_tenant_role_reaches_a_platform_view if {
+	every role in ["admin", "engineer", "auditor", "finance", "viewer"] {
+		every action in ["board:read", "board:download", "revenue:read"] {
+			not authz.allow with input as platform(member("acme", [role]), action)
+
+			# nor with a membership of the platform tenant itself (the membership store refuses one)
+			not authz.allow with input as platform(member("platform", [role]), action)
+		}
+	}
+}
+
+test_a_platform_view_is_read_at_the_platform_path_only_and_tenant_views_never_there if {
+	exec := {"id": "ceo", "tenant_roles": {}, "platform_roles": ["executive"]}
+	not authz.allow with input as {"subject": exec, "tenant": "acme", "action": "revenue:read", "resource": {"tenant": "acme"}}
+	not authz.allow with input as platform(exec, "finance:read")
+	not authz.allow with input as platform(exec, "overview:read")
+}
