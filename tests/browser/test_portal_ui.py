@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,8 +36,73 @@ NOW = datetime.now(UTC)
 AXE = Path(__file__).parent / "node_modules/axe-core/axe.min.js"
 
 
+MONTH = NOW.strftime("%Y-%m")
+LAST_MONTH = (NOW.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+def seed_money(db) -> None:
+    """Invoices and payments (paid, partial, overdue, unmatched), the board's revenue report, two board packs."""
+    from board.revenue import Invoice, Payment, revenue_report
+    from schemas.billing import InvoiceIssuedData, InvoiceLine, PaymentReceivedData
+    from service_kit.periods import Period
+
+    plans = {"acme-robotics": ("growth", 4_990_00), "bluefin-labs": ("standard", 1_990_00),
+             "cobalt-sys": ("standard", 1_990_00), "delta-forge": ("starter", 490_00)}  # fmt: skip
+    invoices, payments = [], []
+    before = (NOW.replace(day=1) - timedelta(days=40)).strftime("%Y-%m")
+    for months_ago, period in ((1, LAST_MONTH), (2, before)):
+        for tenant, (plan, fee) in plans.items():
+            overage = InvoiceLine(
+                description="api calls beyond 100,000 included",
+                meter="api_calls",
+                quantity=112_400,
+                included=100_000,
+                unit_price_minor=1,
+                amount_minor=12_400,
+            )
+            base = InvoiceLine(description=f"{plan} plan, {period}", quantity=1, unit_price_minor=fee, amount_minor=fee)
+            data = InvoiceIssuedData(invoice_id=f"inv-{tenant}-{period}", period=period, plan=plan, currency="EUR",
+                                     lines=(base, overage), total_minor=fee + 12_400,
+                                     issued_at=NOW - timedelta(days=30 * months_ago - 25))  # fmt: skip
+            invoices.append(Invoice(tenant=tenant, data=data))
+            db["portal_invoices"].insert_one({"_id": data.invoice_id, "tenant": tenant, **data.model_dump()})
+    # acme-robotics: last month's partly paid, the one before unpaid past its terms; bluefin paid; one unmatched.
+    for pid, tenant, invoice_id, amount in (
+        ("pay-001", "acme-robotics", f"inv-acme-robotics-{LAST_MONTH}", 2_000_00),
+        ("pay-002", "bluefin-labs", f"inv-bluefin-labs-{before}", 1_990_00 + 12_400),
+        ("pay-003", "_billing", "inv-unknown", 490_00),
+    ):
+        paid = PaymentReceivedData(payment_id=pid, invoice_id=invoice_id, amount_minor=amount, currency="EUR",
+                                   received_at=NOW - timedelta(days=1), method="bank_transfer")  # fmt: skip
+        payments.append(Payment(event_id=pid, tenant=tenant, data=paid))
+        db["portal_payments"].insert_one({"_id": pid, "tenant": tenant, **paid.model_dump()})
+    for month in (Period.parse(LAST_MONTH), Period.parse(MONTH)):
+        report = revenue_report(invoices, payments, month, NOW, terms_days=30)
+        db["board_revenue"].insert_one({"_id": str(month), **report.model_dump()})
+    checks = [
+        {"name": name, "ok": True, "detail": detail}
+        for name, detail in (
+            ("source: revenue", "8 invoices"),
+            ("source: sla", "8,640 probes"),
+            ("source: evidence", "3 packs"),
+            ("hash: evidence packs", "3 of 3 in the ledger"),
+            ("link: portal", "http://127.0.0.1/ui answered 200"),
+        )
+    ]
+    db["portal_board_packs"].insert_one(
+        {"_id": "req-board-1", "request_id": "req-board-1", "period": LAST_MONTH, "state": "built", "at": NOW,
+         "checks": checks, "file_name": f"board-{LAST_MONTH}.pdf", "sha256": "3f" * 32, "size": 48_213,
+         "complete": True, "ledger_index": 12, "inclusion_proof": {}, "tree_head": {}}
+    )  # fmt: skip
+    db["portal_board_packs"].insert_one(
+        {"_id": "req-board-0", "request_id": "req-board-0", "period": "2025-01", "state": "failed",
+         "at": NOW - timedelta(days=3), "checks": [{"name": "source: revenue", "ok": False,
+         "detail": "no invoices for 2025-01"}], "reason": "incomplete: source: revenue: no invoices for 2025-01"}
+    )  # fmt: skip
+
+
 def seed(db) -> None:
-    """Four tenants' onboarding state, and SLSA rows and a pack only cobalt-sys has."""
+    """Four tenants' onboarding state, and SLSA rows and a pack only cobalt-sys has; money and board packs."""
     for slug, name in [
         ("acme-robotics", "Acme Robotics"),
         ("bluefin-labs", "Bluefin Labs"),
@@ -58,6 +123,7 @@ def seed(db) -> None:
         {"_id": "pack-cobalt-2026-10", "tenant": "cobalt-sys", "pack_id": "pack-cobalt-2026-10", "sha256": "e" * 64,
          "item_count": 42, "ledger_index": 7, "built_at": NOW}
     )  # fmt: skip
+    seed_money(db)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +135,8 @@ def portal_url(tmp_path_factory) -> Iterator[str]:
         mongo_db=f"ui_{run}",
         onboarding_db=f"ui_{run}",
         slsa_db=f"ui_{run}",
+        evidence_db=f"ui_{run}",
+        board_db=f"ui_{run}",
         topic_prefix=f"ui-{run}.",
         dev_mode=True,
         dev_users_file=str(ROOT / "examples/portal-users.json"),
@@ -234,6 +302,68 @@ def test_every_page_passes_the_wcag_aa_checks_of_axe(browser: Browser, portal_ur
         assert accessibility_problems(page) == [], tab
     page.goto(f"{portal_url}/ui/tenants/bluefin-labs/overview")  # refused: the 403 page
     assert accessibility_problems(page) == [], "forbidden page"
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, portal_url, "Eve Executive")
+    for path in ("platform/board", "platform/revenue", f"platform/revenue?period={LAST_MONTH}"):
+        page.goto(f"{portal_url}/ui/{path}")
+        assert accessibility_problems(page) == [], path
+    context.close()
+
+
+def test_an_executive_reads_the_board_packs_and_the_platform_revenue_with_the_keyboard(page: Page, portal_url: str):
+    sign_in(page, portal_url, "Eve Executive")
+    platform = page.get_by_role("navigation", name="Platform views")
+    assert platform.get_by_role("link").all_inner_texts() == ["Board packs", "Revenue"]
+    platform.get_by_role("link", name="Board packs").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Platform: board packs")
+    built = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=LAST_MONTH, exact=True))
+    expect(built).to_contain_text("Complete")
+    expect(built).to_contain_text("3f" * 32)
+    expect(built.get_by_role("link", name=f"board-{LAST_MONTH}.pdf")).to_be_visible()
+    built.get_by_text("5 of 5 checks passed").focus()
+    page.keyboard.press("Enter")  # the completeness report opens from the keyboard
+    expect(built).to_contain_text("hash: evidence packs: 3 of 3 in the ledger")
+    refused = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="2025-01", exact=True))
+    expect(refused).to_contain_text("Refused")
+    shot(page, "10-platform-board-packs")
+
+    platform.get_by_role("link", name="Revenue").click()  # the newest month whose invoices are out
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Platform: revenue, {LAST_MONTH}")
+    expect(page.locator("[data-figure=mrr-EUR]")).to_have_text("€9,460.00")
+    expect(page.get_by_role("row", name="acme-robotics").first).to_be_visible()
+    shot(page, "11-platform-revenue")
+    page.get_by_label("Month").select_option(MONTH)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Platform: revenue, {MONTH}")
+    expect(page.get_by_role("status").first).to_contain_text("MRR and movements are not known yet")
+    expect(page.get_by_role("table", name="what does not reconcile")).to_contain_text("unmatched")
+    shot(page, "11b-platform-revenue-month-under-way")
+
+
+def test_a_tenants_finance_user_sees_payment_status_and_never_the_platform(page: Page, portal_url: str):
+    sign_in(page, portal_url, "Finn Finance")
+    page.goto(f"{portal_url}/ui/tenants/acme-robotics/finance")
+    statuses = page.locator("[data-status]").all_inner_texts()
+    assert statuses == ["Partially paid", "Overdue"], statuses
+    expect(page.locator(".standing").first).to_contain_text("€2,000.00 received, €3,114.00 due by")
+    assert page.get_by_role("navigation", name="Platform views").count() == 0
+    shot(page, "12-finance-payment-status")
+    page.goto(f"{portal_url}/ui/platform/revenue")
+    expect(page.get_by_role("alert")).to_contain_text("platform's staff")
+    assert "9,460" not in page.content() and "bluefin" not in page.content()
+
+
+def test_the_platform_pages_are_readable_on_a_phone(browser: Browser, portal_url: str):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, portal_url, "Eve Executive")
+    for path, name in (("platform/board", "13-phone-board-packs"), (f"platform/revenue?period={LAST_MONTH}",
+                                                                    "14-phone-revenue")):  # fmt: skip
+        page.goto(f"{portal_url}/ui/{path}")
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{path} scrolls sideways on a phone: {width}"
+        shot(page, name)
     context.close()
 
 

@@ -82,5 +82,5 @@ class Downloads:
                 raise NotFoundError(f"the PDF of board pack {request_id} is not stored")
             return Download(pdf, "application/pdf", view.file_name)
         document = {"proof": view.inclusion_proof, "tree-head": view.tree_head}.get(file) or view.completeness()
-        stem = view.file_name.removesuffix(".pdf")
-        return Download(json.dumps(document, indent=2).encode(), "application/json", f"{stem}.{file}.json")
+        # board-<period>.pdf.proof.json: the names `board build` writes, which `board verify` finds beside the PDF
+        return Download(json.dumps(document, indent=2).encode(), "application/json", f"{view.file_name}.{file}.json")

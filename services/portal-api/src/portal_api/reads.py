@@ -158,10 +158,16 @@ async def board_packs(packs_of: Views[BoardPackView], access: Access) -> dict[st
 
 
 async def platform_revenue(reports: Views[RevenueReport], period: str | None, access: Access) -> dict[str, Any]:
-    """One month's revenue report across tenants (default: the newest), and the months on record."""
-    months = sorted((r.period for r in await reports.find({})), reverse=True)
-    chosen = period or (months[0] if months else None)
-    report = await reports.get(chosen) if chosen else None
+    """One month's revenue report across tenants, and the months on record.
+
+    By default the newest month whose invoices are out (they go out in arrears, so the month under way
+    has none yet and its MRR is not known), else the newest.
+    """
+    found = sorted(await reports.find({}), key=lambda r: r.period, reverse=True)
+    months = [r.period for r in found]
+    invoiced = [r.period for r in found if r.invoices_for_period]
+    chosen = period or next(iter(invoiced or months), None)
+    report = next((r for r in found if r.period == chosen), None)
     return {
         "periods": months,
         "period": chosen,
