@@ -285,6 +285,32 @@ def board_demo(env: dict[str, str]) -> None:
         print(f"board pack: {pdf}")
 
 
+def show_platform(port: int, period: str) -> None:
+    """What the executive sees in the portal: the board packs, the month's revenue; and a tenant's payment status."""
+    base = f"http://127.0.0.1:{port}"
+    ceo = bearer(base, "ceo@trustportal")
+    for pack in httpx.get(f"{base}/api/v1/platform/board-packs", headers=ceo, timeout=5).json()["packs"][:3]:
+        passed = sum(1 for c in pack["checks"] if c["ok"])
+        print(f"board pack {pack['period']}: {pack['state']}, {passed}/{len(pack['checks'])} checks, "
+              f"sha256 {pack['sha256'][:16] or '-'}..., ledger index {pack['ledger_index']}")  # fmt: skip
+    deadline = time.monotonic() + 10
+    report = None
+    while report is None and time.monotonic() < deadline:  # the board refreshes its reports every 2 s here
+        report = httpx.get(f"{base}/api/v1/platform/revenue?period={period}", headers=ceo, timeout=5).json()["report"]
+        time.sleep(0.5)
+    if report:
+        collected = ", ".join(f"{a['amount_minor'] / 100:,.2f} {a['currency']}" for a in report["collected"]) or "none"
+        print(f"platform revenue {period}: collected {collected}; {len(report['issues'])} reconciliation finding(s)")
+    finance = httpx.get(f"{base}/api/v1/tenants/acme-robotics/finance", headers=bearer(base, "fin@acme-robotics"))
+    for invoice in finance.json()["invoices"][:2]:
+        print(
+            f"acme-robotics invoice {invoice['period']}: {invoice['payment']['status']} (as its finance user sees it)"
+        )
+    refused = httpx.get(f"{base}/api/v1/platform/revenue", headers=bearer(base, "fin@acme-robotics"))
+    print(f"fin@acme-robotics asks for the platform's revenue: HTTP {refused.status_code}")
+    print(f"Board view:   {base}/ui/platform/board (sign in as ceo@trustportal or ops@trustportal)")
+
+
 def main() -> int:
     """Run the demo; exit non-zero if any example partner failed to onboard."""
     env = {
@@ -301,6 +327,7 @@ def main() -> int:
         "BOARD_HTTP_PORT": os.environ.get("BOARD_HTTP_PORT", "8085"),
         "BOARD_PROBE_HTTP_PORT": os.environ.get("BOARD_PROBE_HTTP_PORT", "8086"),
         "BOARD_PROBE_INTERVAL_S": "1",  # the demo lasts minutes; production probes every 10 s
+        "BOARD_REVENUE_REFRESH_S": "2",  # the portal's revenue view follows the payments within seconds
         "BOARD_DESIGN_PARTNERS": json.dumps({"acme-robotics": "signed", "bluefin-labs": "pilot"}),
     }
     settings = OnboardingSettings()
@@ -380,6 +407,8 @@ def main() -> int:
         time.sleep(8)
         banner("Board: payments, revenue and reconciliation, SLA")
         board_demo(env)
+        banner("The platform's own views in the portal")
+        show_platform(portal_port, datetime.now(UTC).strftime("%Y-%m"))
         banner("Trust Portal")
         print(f"web UI:       http://127.0.0.1:{portal_port}/ui")
         print(f"dev sign-in:  http://127.0.0.1:{portal_port}/dev/sign-in, as any of:")
