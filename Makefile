@@ -84,7 +84,7 @@ demo: up ## The whole platform on the local stack, end to end
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
 
 bench: up ## Every benchmark (figures and ratios against a same-run baseline); all run, and it fails if one missed its target
-	@rc=0; for b in onboarding portal slsa evidence; do $(MAKE) --no-print-directory bench-$$b || rc=1; done; exit $$rc
+	@rc=0; for b in onboarding portal slsa evidence board; do $(MAKE) --no-print-directory bench-$$b || rc=1; done; exit $$rc
 
 bench-onboarding: up ## 1,000 tenants onboarded end to end vs raw aiokafka
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python bench/onboarding/run.py
@@ -95,7 +95,10 @@ bench-portal: up opa ## A tenant-scoped portal read under load vs a bare FastAPI
 bench-slsa: up ## 10,000 provenance submissions through Kafka to verdicts vs raw signature checks
 	@$(UV) run --frozen python bench/slsa/run.py
 
+bench-board: up ## 50 tenants x 12 months of billing and a month of probes folded from Kafka, then the board pack vs Typst alone
+	@$(UV) run --frozen python bench/board/run.py
+
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence
+.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board

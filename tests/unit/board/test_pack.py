@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pypdf
@@ -146,3 +146,20 @@ def test_the_schedules_mean_last_month_and_this_quarter_to_its_middle_months_15t
     assert scheduled_period("2026-Q1", False, False, now) == "2026-Q1"
     with pytest.raises(Exception, match="exactly one"):
         scheduled_period("2026-05", True, False, now)
+
+
+def test_a_months_evidence_pack_built_after_it_ended_is_listed_with_the_tree_head_that_holds_it():
+    from board.facts import Fact
+    from board.pack import Sources
+
+    w = window("2026-05")
+    found = sources(w)
+    late = Fact(id="pk-late", kind="pack-built", tenant="umbrella", at=w.end + timedelta(hours=2),
+                data={"pack_id": "pk-late", "period": "2026-05", "sha256": "7e" * 32, "ledger_index": 50,
+                      "tree_size": 51, "tree_head": {"tree_size": 51, "root_hash": "7b" * 32}})  # fmt: skip
+    june = Fact(id="pk-june", kind="pack-built", tenant="acme", at=w.end + timedelta(days=31),
+                data={"pack_id": "pk-june", "period": "2026-06", "sha256": "8e" * 32, "ledger_index": 60,
+                      "tree_size": 61, "tree_head": {"tree_size": 61, "root_hash": "8b" * 32}})  # fmt: skip
+    pack = board_pack(w, Sources(found.invoices, found.payments, found.probes, [*found.facts, late, june]), SETTINGS)
+    assert [p.ledger_index for p in pack.packs] == [40, 41, 42, 50]  # June's pack is not May's
+    assert pack.tree_head is not None and pack.tree_head["tree_size"] == 51

@@ -232,11 +232,13 @@ def board_pack(window: Window, sources: Sources, config: PackSettings) -> BoardP
         (LedgeredPack(tenant=f.tenant, period=str(f.data["period"]), pack_id=str(f.data["pack_id"]),
                       sha256=str(f.data["sha256"]), ledger_index=int(f.data["ledger_index"]),
                       tree_size=int(f.data["tree_size"]))
-         for f in facts if f.kind == "pack-built" and str(f.data["period"]) in months and f.at < window.end),
+         for f in facts if f.kind == "pack-built" and str(f.data["period"]) in months),
         key=lambda p: (p.period, p.tenant, p.ledger_index),
     )  # fmt: skip
     covered = {p.tenant for p in packs} & active
-    heads = [f for f in facts if f.kind == "pack-built" and f.at < window.end]
+    # A month's evidence packs are built once it is over: the window's packs, whenever built, and the newest
+    # tree head that holds them all.
+    heads = [f for f in facts if f.kind == "pack-built" and (f.at < window.end or str(f.data["period"]) in months)]
     newest_head = max(heads, key=lambda f: int(f.data["tree_size"])).data.get("tree_head") if heads else None
     verified = [f for f in facts if f.kind == "release-verified" and window.contains(f.at)]
     by_level: dict[str, int] = defaultdict(int)
