@@ -173,7 +173,7 @@ async def test_the_prober_process_publishes_what_it_sees_and_an_outage_becomes_a
         hours = db["board_probe_hours"]
 
         def probes() -> int:
-            return sum(len(d["ids"]) for d in hours.find({}))
+            return sum(d["count"] for d in hours.find({}))
 
         await eventually(lambda: probes() >= 6, timeout=60, what=f"probes folded (prober log: {log})")
         stand_in.status = 503

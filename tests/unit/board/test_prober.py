@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from board.prober import Prober, checks
-from board.projections import probe_hour, probes_by_hour
+from board.projections import probe_chunks, unique_probes
 from schemas.sla import ProbeResult, ProbeResultData
 from service_kit.testing import FakeClock, RecordingPublisher
 
@@ -88,16 +88,18 @@ def probe(at: datetime, ok: bool = True, target: str = "readyz") -> ProbeResult:
     return ProbeResult.create(data=data, source="/tests", tenantid="platform", time=at)
 
 
-def test_probes_fold_into_one_document_per_target_and_hour_read_back_as_they_were_and_a_redelivery_changes_nothing():
+def test_a_batch_of_probes_is_one_document_per_target_and_hour_read_back_as_they_were_each_probe_once():
     events = [probe(NOW + timedelta(seconds=10 * i), ok=i != 3) for i in range(6)]
-    events += [probe(NOW + timedelta(hours=1)), probe(NOW, target="tenant-read")]
-    grouped = probes_by_hour(events)
-    assert sorted(grouped) == ["readyz/2026-05-03T14", "readyz/2026-05-03T15", "tenant-read/2026-05-03T14"]
-    hour = probe_hour(None, grouped["readyz/2026-05-03T14"])
-    assert hour is not None
-    back = hour.probes()
-    assert [(p.probed_at, p.ok, p.error) for p in back] == [(e.data.probed_at, e.data.ok, e.data.error)
-                                                            for e in events[:6]]  # fmt: skip
-    assert probe_hour(hour, grouped["readyz/2026-05-03T14"]) is None
-    more = probe_hour(hour, [events[0], probe(NOW + timedelta(minutes=30))])
-    assert more is not None and len(more.ids) == 7
+    events += [probe(NOW + timedelta(hours=1)), probe(NOW, target="tenant-read"), events[0]]  # one twice
+    chunks = dict(probe_chunks(events))
+    assert sorted(k.rsplit("/", 1)[0] for k in chunks) == [
+        "readyz/2026-05-03T14", "readyz/2026-05-03T15", "tenant-read/2026-05-03T14"]  # fmt: skip
+    first = next(c for k, c in chunks.items() if k.startswith("readyz/2026-05-03T14/"))
+    assert [(p.probed_at, p.ok, p.error) for p in first.probes()] == [(e.data.probed_at, e.data.ok, e.data.error)
+                                                                     for e in events[:6]]  # fmt: skip
+    assert dict(probe_chunks(events)).keys() == chunks.keys()  # a redelivered batch: the same keys, kept once
+    # The same probes redelivered cut into other batches: kept twice, read once.
+    later = dict(probe_chunks(events[2:6]))
+    read = unique_probes([*chunks.values(), *later.values()])
+    assert len(read) == 8 and sorted(p.probed_at for p in read if p.target == "readyz")[:6] == [
+        e.data.probed_at for e in events[:6]]  # fmt: skip

@@ -42,19 +42,13 @@ async def on_billing(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps
 
 
 async def on_sla(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> int:
-    """Add a fetched batch's probe results to their hour documents: one read and one write per hour touched.
+    """Keep a fetched batch's probe results, one columnar document per target and hour it touches, in one insert.
 
-    The board holds the partition the probes are keyed to, so it is the hours' only writer. Returns
-    how many hour documents changed (a redelivered batch changes none).
+    Insert-only: no document is read back or rewritten, so a batch costs one round trip however many
+    hours it spans; a redelivered batch inserts nothing. Returns how many documents were new.
     """
     decoded = await decode_each(bodies, records, SLA_FACTS.validate_json, deps.dead_letter)
-    changed = 0
-    for key, events in sorted(projections.probes_by_hour([event for event, _ in decoded]).items()):
-        hour = projections.probe_hour(await deps.probe_hours.get(key), events)
-        if hour is not None:
-            await deps.probe_hours.save(key, hour)
-            changed += 1
-    return changed
+    return await deps.probe_hours.insert_many_once(projections.probe_chunks([event for event, _ in decoded]))
 
 
 async def on_facts(bodies: Sequence[bytes], records: Sequence[Any], deps: Deps) -> int:

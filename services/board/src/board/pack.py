@@ -17,7 +17,7 @@ from service_kit.periods import Period
 
 from board.facts import Fact
 from board.revenue import Invoice, Payment, mrr_lines, previous_month, revenue_report
-from board.sla import Day, Probe, SlaReport, daily, sla_report
+from board.sla import Day, Probe, SlaReport, sla_with_days
 from board.windows import Window
 
 L3_TARGET = 8
@@ -223,7 +223,7 @@ def board_pack(window: Window, sources: Sources, config: PackSettings) -> BoardP
     ]  # fmt: skip
     with_mrr = [r for r in revenue if r.invoices_for_period]
     mrr_report = with_mrr[-1] if with_mrr else None
-    sla = sla_report(probes, window, records_until(sources, window))
+    sla, days = sla_with_days(probes, window, records_until(sources, window))
     p95 = [t.latency_p95_ms for t in sla.targets if t.latency_p95_ms is not None]
     people = partners(facts, window.end, config.design_partners)
     active = {p.tenant for p in people if p.state == "onboarded"}
@@ -270,7 +270,7 @@ def board_pack(window: Window, sources: Sources, config: PackSettings) -> BoardP
         revenue=tuple(revenue),
         mrr_history=tuple(mrr_history(invoices, window.months[-1])),
         sla=sla,
-        days=tuple(daily(probes, window.start, window.end)),
+        days=tuple(days),
         releases=Release(verified=len(verified), rejected=sum(1 for f in facts if f.kind == "release-rejected"
                                                               and window.contains(f.at)), by_level=dict(by_level)),
         repos=tuple(repos),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from schemas.billing import BillingFact, InvoiceIssued, PaymentReceived
 from schemas.envelope import Contract
-from schemas.sla import ProbeResult
+from schemas.sla import ProbeResult, ProbeResultData
 
 from board.revenue import Invoice, Payment
 from board.sla import Probe
@@ -30,32 +32,68 @@ def billing_records(events: list[BillingFact]) -> tuple[list[tuple[str, Invoice]
     return invoices, payments
 
 
-class ProbeHour(Contract):
-    """The probes of one target in one hour, in columns (the board_probe_hours document).
+US = timedelta(microseconds=1)
 
-    A month is 720 of these per target however often the prober runs, and reading one back is
-    one document of arrays rather than a document per probe.
+
+def _column(code: str, data: bytes) -> array[Any]:
+    """A column stored as bytes (machine order: little-endian on every platform the board ships for)."""
+    values = array(code)
+    values.frombytes(data)
+    return values
+
+
+class ProbeHour(Contract):
+    """Probes of one target in one hour, in packed columns (a board_probe_hours document, one per hour and batch).
+
+    A month is some 720 of these per target however often the prober runs. The columns are bytes, not
+    arrays of values: a Mongo-wire server stores and returns one value per column, so a month reads
+    back in a fraction of a second (arrays of hundreds of values each cost FerretDB seconds).
     """
 
     target: str
     hour: datetime
-    ids: tuple[str, ...] = ()
-    offsets_s: tuple[float, ...] = ()
-    ok: tuple[bool, ...] = ()
-    status: tuple[int | None, ...] = ()
-    latency_ms: tuple[float, ...] = ()
+    count: int
+    offsets_us: bytes = b""
+    """int64 per probe: microseconds after the hour."""
+    ok: bytes = b""
+    """One byte per probe: 1 passed, 0 failed."""
+    status: bytes = b""
+    """uint16 per probe: the HTTP status, 0 when no answer came."""
+    latency_ms: bytes = b""
+    """float64 per probe."""
     errors: dict[str, str] = {}
+    """Why each failed probe failed, by its position."""
+
+    @classmethod
+    def of(cls, target: str, hour: datetime, results: list[ProbeResultData]) -> ProbeHour:
+        """The document of `results` (all of `target` in `hour`)."""
+        return cls(
+            target=target,
+            hour=hour,
+            count=len(results),
+            offsets_us=array("q", ((r.probed_at - hour) // US for r in results)).tobytes(),
+            ok=bytes(r.ok for r in results),
+            status=array("H", (r.status or 0 for r in results)).tobytes(),
+            latency_ms=array("d", (r.latency_ms for r in results)).tobytes(),
+            errors={str(i): r.error for i, r in enumerate(results) if r.error},
+        )
+
+    def offsets(self) -> array[Any]:
+        """Each probe's microseconds after the hour."""
+        return _column("q", self.offsets_us)
 
     def probes(self) -> list[Probe]:
-        """The hour's probes, in the order they were kept."""
-        start = self.hour.timestamp()
-        return [
-            Probe(self.target, datetime.fromtimestamp(start + off, self.hour.tzinfo), ok, status, latency,
-                  self.errors.get(str(i)))
-            for i, (off, ok, status, latency) in enumerate(
-                zip(self.offsets_s, self.ok, self.status, self.latency_ms, strict=True)
+        """The document's probes, in the order they were kept (in UTC, the C-level tzinfo: cheap to compare)."""
+        hour, target = self.hour.astimezone(UTC), self.target
+        probes = [
+            Probe(target, hour + timedelta(microseconds=off), good == 1, status or None, latency, None)
+            for off, good, status, latency in zip(
+                self.offsets(), self.ok, _column("H", self.status), _column("d", self.latency_ms), strict=True
             )
         ]  # fmt: skip
+        for i, error in self.errors.items():  # only failed probes have one
+            probes[int(i)] = probes[int(i)]._replace(error=error)
+        return probes
 
 
 def hour_of(at: datetime) -> datetime:
@@ -68,38 +106,47 @@ def probe_hour_key(target: str, hour: datetime) -> str:
     return f"{target}/{hour:%Y-%m-%dT%H}"
 
 
-def probes_by_hour(events: list[ProbeResult]) -> dict[str, list[ProbeResult]]:
-    """A batch's probes grouped by the hour document they go to."""
-    grouped: dict[str, list[ProbeResult]] = defaultdict(list)
-    for event in events:
-        grouped[probe_hour_key(event.data.target, hour_of(event.data.probed_at))].append(event)
-    return grouped
+def unique_probes(chunks: list[ProbeHour]) -> list[Probe]:
+    """The probes of `chunks`, each once: a target probed at one instant is one probe however often kept.
+
+    Chunks of one target and hour overlap only when a batch was redelivered cut differently: only then
+    are their probes compared one by one.
+    """
+    by_hour: dict[tuple[str, datetime], list[ProbeHour]] = defaultdict(list)
+    for chunk in chunks:
+        by_hour[(chunk.target, chunk.hour)].append(chunk)
+    probes: list[Probe] = []
+    for same in by_hour.values():
+        offsets = [off for chunk in same for off in chunk.offsets()]
+        if len(set(offsets)) == len(offsets):
+            probes.extend(p for chunk in same for p in chunk.probes())
+            continue
+        seen: set[datetime] = set()
+        for chunk in same:
+            for probe in chunk.probes():
+                if probe.probed_at not in seen:
+                    seen.add(probe.probed_at)
+                    probes.append(probe)
+    return probes
 
 
-def probe_hour(current: ProbeHour | None, events: list[ProbeResult]) -> ProbeHour | None:
-    """The hour with the events it does not hold yet (by event id); None when all were there (a redelivery)."""
-    first = events[0].data
-    hour = current or ProbeHour(target=first.target, hour=hour_of(first.probed_at))
-    known = set(hour.ids)
-    new: list[ProbeResult] = []
+def probe_chunks(events: list[ProbeResult]) -> list[tuple[str, ProbeHour]]:
+    """A batch's probes as one document per target and hour it touches, to insert (never to update).
+
+    Keyed `readyz/2026-05-03T14/<id of the chunk's last probe>`: a redelivered batch is the same keys,
+    and a probe kept twice (a batch redelivered cut differently) is read once (unique_probes).
+    """
+    grouped: dict[tuple[str, datetime], list[ProbeResult]] = defaultdict(list)
     for event in events:
-        if event.id not in known:
-            known.add(event.id)
-            new.append(event)
-    if not new:
-        return None
-    start = hour.hour.timestamp()
-    errors = dict(hour.errors)
-    for i, event in enumerate(new, start=len(hour.ids)):
-        if event.data.error:
-            errors[str(i)] = event.data.error
-    return hour.model_copy(
-        update={
-            "ids": (*hour.ids, *(e.id for e in new)),
-            "offsets_s": (*hour.offsets_s, *(e.data.probed_at.timestamp() - start for e in new)),
-            "ok": (*hour.ok, *(e.data.ok for e in new)),
-            "status": (*hour.status, *(e.data.status for e in new)),
-            "latency_ms": (*hour.latency_ms, *(e.data.latency_ms for e in new)),
-            "errors": errors,
-        }
-    )
+        grouped[(event.data.target, hour_of(event.data.probed_at))].append(event)
+    chunks: list[tuple[str, ProbeHour]] = []
+    for (target, hour), found in sorted(grouped.items()):
+        seen: set[str] = set()
+        mine: list[ProbeResult] = []
+        for event in found:  # each event once, in order
+            if event.id not in seen:
+                seen.add(event.id)
+                mine.append(event)
+        key = f"{probe_hour_key(target, hour)}/{mine[-1].id}"
+        chunks.append((key, ProbeHour.of(target, hour, [e.data for e in mine])))
+    return chunks

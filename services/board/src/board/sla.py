@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Literal, NamedTuple, Protocol
 
 from schemas.envelope import Contract
@@ -174,8 +175,15 @@ class Span(Protocol):
 
 def sla_report(probes: Iterable[Probe], month: Span, now: datetime, *, objective: float = OBJECTIVE) -> SlaReport:
     """The SLA of `month` (or any span) as of min(now, its end), from the probes that ran in it."""
+    return sla_with_days(probes, month, now, objective=objective)[0]
+
+
+def sla_with_days(
+    probes: Iterable[Probe], month: Span, now: datetime, *, objective: float = OBJECTIVE
+) -> tuple[SlaReport, list[Day]]:
+    """The SLA report and its daily series (for the availability chart), from one pass over the minutes."""
     as_of = min(now, month.end)
-    mine = sorted((p for p in probes if month.start <= p.probed_at < as_of), key=lambda p: p.probed_at)
+    mine = sorted((p for p in probes if month.start <= p.probed_at < as_of), key=itemgetter(1))
     minute_ok = minute_states(mine)
     good = sum(1 for ok in minute_ok.values() if ok)
     bad = len(minute_ok) - good
@@ -194,7 +202,7 @@ def sla_report(probes: Iterable[Probe], month: Span, now: datetime, *, objective
             TargetFigures(target=target, probes=len(of_target), failed=sum(1 for p in of_target if not p.ok),
                           latency_p50_ms=nearest_rank(answered, 0.5), latency_p95_ms=nearest_rank(answered, 0.95))
         )  # fmt: skip
-    return SlaReport(
+    report = SlaReport(
         period=str(month),
         as_of=as_of,
         objective=objective,
@@ -215,6 +223,7 @@ def sla_report(probes: Iterable[Probe], month: Span, now: datetime, *, objective
         incidents=tuple(incidents(mine)),
         gaps=tuple(gaps(set(minute_ok), month.start, month.start + timedelta(minutes=elapsed))),
     )
+    return report, days_of(minute_ok, month.start, month.end)
 
 
 class Day(Contract):
@@ -228,9 +237,14 @@ class Day(Contract):
 
 def daily(probes: Iterable[Probe], start: datetime, end: datetime) -> list[Day]:
     """Each day of [start, end) with its good, bad and unknown minutes (for the availability chart)."""
+    return days_of(minute_states(p for p in probes if start <= p.probed_at < end), start, end)
+
+
+def days_of(states: dict[datetime, bool], start: datetime, end: datetime) -> list[Day]:
+    """Each day of [start, end) with its good, bad and unknown minutes, from the minutes' states."""
     good: dict[int, int] = defaultdict(int)
     bad: dict[int, int] = defaultdict(int)
-    for minute, ok in minute_states(p for p in probes if start <= p.probed_at < end).items():
+    for minute, ok in states.items():
         (good if ok else bad)[(minute - start) // timedelta(days=1)] += 1
     days: list[Day] = []
     day, n = start, 0

@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from board.adapters import mongo as mongo_names
 from board.facts import Fact
 from board.pack import Sources
-from board.projections import ProbeHour
+from board.projections import ProbeHour, unique_probes
 from board.revenue import Invoice, Payment
 from board.sla import Probe
 from board.windows import Window
@@ -31,9 +31,12 @@ class StoredSources:
         return [Payment.model_validate(d) async for d in self.db[mongo_names.PAYMENTS].find({})]
 
     async def probes(self, start: datetime, end: datetime) -> list[Probe]:
-        """The probes of the hour documents in [start, end) (spans start on the hour)."""
-        hours = self.db[mongo_names.PROBE_HOURS].find({"hour": {"$gte": start, "$lt": end}})
-        return [p async for d in hours for p in ProbeHour.model_validate(d).probes()]
+        """The probes of the hour documents in [start, end) (spans start on the hour), each once.
+
+        A probe kept twice (a batch redelivered cut differently) is the same target and instant.
+        """
+        found = self.db[mongo_names.PROBE_HOURS].find({"hour": {"$gte": start, "$lt": end}})
+        return unique_probes([ProbeHour.model_validate(d) async for d in found])
 
     async def facts(self) -> list[Fact]:
         """Every fact on record."""
