@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ class StoredSources:
 
     async def __call__(self, window: Window) -> Sources:
         """The sources of `window`'s pack."""
-        return Sources(
-            await self.invoices(), await self.payments(), await self.probes(window.start, window.end),
-            await self.facts(),
-        )  # fmt: skip
+        invoices, payments, probes, facts = await asyncio.gather(  # four reads at once: the server overlaps them
+            self.invoices(), self.payments(), self.probes(window.start, window.end), self.facts()
+        )
+        return Sources(invoices, payments, probes, facts)

@@ -68,7 +68,7 @@ async def request_pack(settings: BoardSettings, period: str, *, allow_incomplete
                 return {**doc, "pdf": await stream.read()}
             if doc is not None and doc["state"] == "failed":
                 return doc
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.05)
     finally:
         await mongo.close()
     return {"_id": request_id, "state": "timeout"}
