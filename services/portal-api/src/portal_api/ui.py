@@ -7,6 +7,7 @@ No `from __future__ import annotations`: FastAPI resolves the signatures at defi
 """
 
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +25,7 @@ from portal_api import reads
 from portal_api.api import download_response
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.authorization import Subject
-from portal_api.downloads import PACK_ID_PATTERN, BoardFile, PackFile
+from portal_api.downloads import PACK_ID_PATTERN, BoardFile, Download, PackFile
 from portal_api.errors import AuthenticationError, ForbiddenError, NotFoundError
 from portal_api.members import TENANT_PATTERN, partner_tenant
 from portal_api.parts import RequestParts
@@ -184,6 +185,15 @@ def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
+    async def handed_out(who: Subject, found: Awaitable[Download]) -> Response:
+        """A download as an attachment, or the page saying why not (refused, or not there)."""
+        try:
+            return download_response(await found)
+        except ForbiddenError:
+            return render("forbidden_plain.html", status_code=403)
+        except NotFoundError:
+            return render("not_found.html", status_code=404, who=who)
+
     def platform_tabs(who: Subject) -> list[Tab]:
         return [t for t in PLATFORM_TABS if who.platform_roles and parts.gate.may(who, PLATFORM_TENANT, t.action)]
 
@@ -239,13 +249,8 @@ def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
             return render("signed_out.html", status_code=401)
         if not re.fullmatch(PACK_ID_PATTERN, pack_id) or file not in get_args(BoardFile):
             return render("not_found.html", status_code=404, who=who)
-        try:
-            path = f"/ui/platform/board-packs/{pack_id}/files/{file}"
-            return download_response(await parts.downloads.board_file(who, pack_id, cast(BoardFile, file), path))
-        except ForbiddenError:
-            return render("forbidden_plain.html", status_code=403)
-        except NotFoundError:
-            return render("not_found.html", status_code=404, who=who)
+        path = f"/ui/platform/board-packs/{pack_id}/files/{file}"
+        return await handed_out(who, parts.downloads.board_file(who, pack_id, cast(BoardFile, file), path))
 
     @router.get("/ui/tenants/{tenant}/{tab}")
     async def tab_page(
@@ -282,14 +287,8 @@ def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
         valid = is_tenant_slug(tenant) and re.fullmatch(PACK_ID_PATTERN, pack_id)
         if not valid or file not in get_args(PackFile):
             return render("not_found.html", status_code=404, who=who)
-        try:
-            path = f"/ui/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
-            found = await parts.downloads.evidence_file(who, tenant, pack_id, cast(PackFile, file), path)
-            return download_response(found)
-        except ForbiddenError:
-            return render("forbidden_plain.html", status_code=403)
-        except NotFoundError:
-            return render("not_found.html", status_code=404, who=who)
+        path = f"/ui/tenants/{tenant}/evidence-packs/{pack_id}/files/{file}"
+        return await handed_out(who, parts.downloads.evidence_file(who, tenant, pack_id, cast(PackFile, file), path))
 
     @router.post("/ui/tenants/{tenant}/api-keys")
     async def create_key(
