@@ -62,7 +62,14 @@ schemas: install ## Regenerate schemas/json and schemas/asyncapi from the models
 kustomize: ## Build the kustomize binary into .local/bin (Go module proxy)
 	@command -v kustomize >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
-k8s-validate: install kustomize ## Render deploy/k8s overlays and validate them offline
+promtool: ## Debian's promtool (prometheus 2.42) into .local/bin: the package downloaded and unpacked, nothing started
+	@command -v promtool >/dev/null 2>&1 || { mkdir -p .local/cache/prometheus .local/bin && cd .local/cache/prometheus && \
+	  { apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; } && \
+	  dpkg-deb -x prometheus_*.deb root && \
+	  install -m 0755 root/usr/bin/promtool $(CURDIR)/.local/bin/promtool; }
+	@promtool --version 2>&1 | head -1
+
+k8s-validate: install kustomize promtool ## Render deploy/k8s overlays and validate them offline; promtool checks and tests the alerts
 	@$(UV) run --frozen pytest -q tests/deploy
 
 test-unit: install opa ## Unit tests (no servers; the policy conformance test runs OPA)
@@ -101,4 +108,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint typecheck opa promtool policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
