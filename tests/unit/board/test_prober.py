@@ -64,6 +64,26 @@ async def test_a_wrong_status_a_wrong_body_a_timeout_and_a_refused_connection_ar
         assert (read.ok, read.error, read.status) == (False, reason, status)
 
 
+async def test_each_probe_is_counted_by_target_and_outcome_with_its_latency_for_the_slos():
+    from board.metrics import ProbeMetrics
+    from prometheus_client import CollectorRegistry
+
+    client = portal({"/readyz": httpx.Response(200), "/api/v1/tenants/probe-co/overview": httpx.Response(503)})
+    registry = CollectorRegistry()
+    prober = Prober(client, checks("http://portal.test", "probe-co", KEY), RecordingPublisher(), FakeClock(NOW),
+                    prober_id="p1", metrics=ProbeMetrics(registry))  # fmt: skip
+    await prober.round()
+    await prober.round()
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    assert value("trustportal_probe_results_total", target="readyz", outcome="ok") == 2
+    assert value("trustportal_probe_results_total", target="tenant-read", outcome="failed") == 2
+    assert value("trustportal_probe_results_total", target="tenant-read", outcome="ok") is None
+    assert value("trustportal_probe_latency_seconds_count", target="readyz") == 2
+
+
 async def test_results_kafka_refused_are_published_first_in_the_next_round_and_none_is_lost():
     client = portal({"/readyz": httpx.Response(200)})
     published, clock = RecordingPublisher(), FakeClock(NOW)

@@ -31,6 +31,7 @@ from board.builder import PackBuilder
 from board.errors import ConfigurationError
 from board.facts import Fact
 from board.links import PortalLinks
+from board.metrics import ProbeMetrics
 from board.prober import Prober, checks
 from board.projections import ProbeHour
 from board.reports import RevenueViews
@@ -109,7 +110,7 @@ def build_prober(settings: BoardSettings | None = None, *, tracer_provider: Trac
     prober = Prober(
         client, checks(settings.portal_url, settings.probe_tenant, key),
         BrokerTopic(broker, settings.topic(topics.SLA_EVENTS)), system_clock,
-        prober_id=settings.prober_id, buffer=settings.probe_buffer,
+        prober_id=settings.prober_id, buffer=settings.probe_buffer, metrics=ProbeMetrics(registry),
     )  # fmt: skip
     return Lifecycle(
         settings=settings, broker=broker, mongo=build_mongo(settings), registry=registry, topics=(topics.SLA_EVENTS,),

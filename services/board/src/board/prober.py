@@ -18,6 +18,7 @@ from schemas.sla import ProbeResult, ProbeResultData, Target
 from schemas.tenant import PLATFORM_TENANT
 from service_kit.logging import get_logger
 
+from board.metrics import ProbeMetrics
 from board.ports import EventPublisher
 
 log = get_logger(__name__)
@@ -72,9 +73,11 @@ class Prober:
         *,
         prober_id: str,
         buffer: int = 10_000,
+        metrics: ProbeMetrics | None = None,
     ) -> None:
         self.client, self.checks, self.publisher, self.clock = client, checks, publisher, clock
         self.prober_id = prober_id
+        self.metrics = metrics
         self.pending: deque[ProbeResult] = deque(maxlen=buffer)
 
     async def probe(self, check: Check) -> ProbeResult:
@@ -91,6 +94,8 @@ class Prober:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {str(exc)[:200]}"
         latency = (time.perf_counter() - began) * 1000
+        if self.metrics is not None:
+            self.metrics.observe(check.target, error is None, latency)
         data = ProbeResultData(
             target=check.target, url=check.url, ok=error is None, status=status, latency_ms=round(latency, 3),
             error=error, probed_at=at, prober=self.prober_id,
