@@ -8,6 +8,7 @@ PY := $(CURDIR)/.venv/bin/python
 STACK := PYTHON=$(PY) deploy/local/stack.sh
 KUSTOMIZE_VERSION ?= v5.7.1
 OPA_VERSION ?= v1.22.3
+SLOTH_VERSION ?= v0.16.0
 POLICIES := services/portal-api/src/portal_api/policies
 # A fixed dev key so that `make demo` reruns can open the secrets they sealed; never used outside .local.
 DEV_SECRETS_KEY ?= ZGV2LW9ubHktdHJ1c3QtcG9ydGFsLWtleS0wMDAwMDA=
@@ -69,7 +70,13 @@ promtool: ## Debian's promtool (prometheus 2.42) into .local/bin: the package do
 	  install -m 0755 root/usr/bin/promtool $(CURDIR)/.local/bin/promtool; }
 	@promtool --version 2>&1 | head -1
 
-k8s-validate: install kustomize promtool ## Render deploy/k8s overlays and validate them offline; promtool checks and tests the alerts
+sloth: ## Build Sloth (SLO -> Prometheus rules) into .local/bin from the Go module proxy (about 1.5 minutes cold)
+	@command -v sloth >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/slok/sloth/cmd/sloth@$(SLOTH_VERSION)
+
+slo: install sloth ## Regenerate the SLO recording rules and burn-rate alerts from deploy/slo/*.yaml (commit them)
+	@$(UV) run --frozen python deploy/slo/generate.py
+
+k8s-validate: install kustomize promtool sloth ## Render deploy/k8s overlays and validate them offline; promtool checks and tests the alerts
 	@$(UV) run --frozen pytest -q tests/deploy
 
 test-unit: install opa ## Unit tests (no servers; the policy conformance test runs OPA)
@@ -108,4 +115,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa promtool policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint typecheck opa promtool sloth slo policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
