@@ -6,6 +6,7 @@ promtool is Debian's (prometheus 2.42), put in .local/bin by `make promtool` (k8
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -61,3 +62,24 @@ def test_the_promtool_tests_can_fail(rules_dir: Path):
     rules.write_text(rules.read_text().replace("> 540", "> 5400"))
     tested = run("test", "rules", TESTS.name, cwd=rules_dir)
     assert tested.returncode != 0 and "EvidenceTimeToPackSlow" in tested.stdout + tested.stderr
+
+
+def slug(heading: str) -> str:
+    """A Markdown heading's anchor as GitHub makes it."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_alert_of_every_prometheus_rule_links_a_runbook_section_that_exists():
+    rules = [ROOT / "deploy/k8s/base/alerts/prometheusrule.yaml", ROOT / "deploy/k8s/base/slo/prometheusrule.yaml"]
+    alerts = [r for path in rules for g in yaml.safe_load(path.read_text())["spec"]["groups"] for r in g["rules"]
+              if "alert" in r]  # fmt: skip
+    assert len(alerts) >= 16
+    for alert in alerts:
+        url = alert["annotations"].get("runbook_url", "")
+        found = re.match(
+            r"^https://github\.com/trust-portal/trust-portal/blob/main/(docs/runbooks/[a-z0-9-]+\.md)#(.+)$", url
+        )
+        assert found, f"{alert['alert']}: no runbook_url into docs/runbooks/ ({url!r})"
+        path, anchor = found.groups()
+        headings = {slug(h) for h in re.findall(r"^## (.+)$", (ROOT / path).read_text(), re.MULTILINE)}
+        assert anchor in headings, (alert["alert"], url, sorted(headings))
