@@ -51,7 +51,7 @@ def test_the_cli_onboards_a_five_partner_cohort_and_a_rerun_creates_no_duplicate
     assert table.returncode == 0 and "wave-1" in table.stdout
 
     scraped = httpx.get(f"http://127.0.0.1:{service.port}/metrics", timeout=5).text
-    assert 'trustportal_onboarding_verifications_total{outcome="verified"} 5.0' in scraped
+    assert 'trustportal_onboarding_verifications_total{cohort="wave-1",outcome="verified"} 5.0' in scraped
     ready = httpx.get(f"http://127.0.0.1:{service.port}/readyz", timeout=5).json()
     assert ready == {"status": "ready", "checks": {"kafka": "ok", "mongodb": "ok"}}
 

@@ -180,6 +180,9 @@ async def test_a_month_without_its_sources_is_refused_naming_each_and_built_only
     allowed = await board_cli(board, "build", "--period", "2025-01", "--out", str(tmp_path), "--allow-incomplete")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert "INCOMPLETE" in allowed.stdout and (tmp_path / "board-2025-01.pdf").exists()
+    sample = services[1].registry.get_sample_value  # what the BoardPackIncomplete alert reads
+    assert sample("trustportal_board_packs_total", {"outcome": "failed"}) == 1
+    assert sample("trustportal_board_packs_total", {"outcome": "incomplete"}) == 1
 
 
 async def test_the_portal_shows_the_pack_platform_revenue_and_payment_status_to_whom_it_may_only(

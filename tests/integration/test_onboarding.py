@@ -35,7 +35,7 @@ async def test_a_five_tenant_cohort_is_onboarded_end_to_end(
     assert (view.requested, view.provisioned, view.verified, view.failed, view.failure_rate) == (5, 5, 5, 0, 0.0)
     assert projections.ttfv_quantile(view, 0.5) is not None and projections.ttfv_quantile(view, 0.5) < 5.0
     sample = service.registry.get_sample_value
-    assert sample("trustportal_onboarding_verifications_total", {"outcome": "verified"}) == 5
+    assert sample("trustportal_onboarding_verifications_total", {"cohort": "wave-1", "outcome": "verified"}) == 5
     assert sample("trustportal_onboarding_time_to_first_verify_seconds_count") == 5
     # Every ping carried a valid Standard Webhooks signature made with the tenant's own secret.
     assert {d.path.split("/")[-1] for d in receiver.deliveries} == set(slugs)

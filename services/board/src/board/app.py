@@ -31,7 +31,7 @@ from board.builder import PackBuilder
 from board.errors import ConfigurationError
 from board.facts import Fact
 from board.links import PortalLinks
-from board.metrics import ProbeMetrics
+from board.metrics import PackMetrics, ProbeMetrics
 from board.prober import Prober, checks
 from board.projections import ProbeHour
 from board.reports import RevenueViews
@@ -65,6 +65,7 @@ def build_app(settings: BoardSettings | None = None, *, tracer_provider: TracerP
         config=settings.pack_settings(),
         completeness=settings.completeness(PortalLinks(links_client, settings.portal_public_url)),
         clock=system_clock,
+        metrics=PackMetrics(registry),
     )
     board_events = settings.topic(topics.BOARD_EVENTS)
     evidence_requests = settings.topic(topics.EVIDENCE_REQUESTS)

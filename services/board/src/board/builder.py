@@ -33,6 +33,7 @@ from schemas.tenant import PLATFORM_TENANT
 
 from board.completeness import Completeness
 from board.facts import Fact
+from board.metrics import PackMetrics
 from board.pack import PackSettings, Sources, board_pack
 from board.render import render
 from board.windows import Window, window
@@ -55,6 +56,7 @@ class PackBuilder:
     config: PackSettings
     completeness: Completeness
     clock: Callable[[], datetime]
+    metrics: PackMetrics | None = None
 
     async def start(self, request: BoardPackRequested) -> AnchorRequested | BoardPackFailed:
         """Render and keep the pack; the anchor request for its digest, or why it was not built."""
@@ -104,6 +106,8 @@ class PackBuilder:
                   "tree_head": fact.data["tree_head"], "built_at": fact.at}  # fmt: skip
         await self.packs.update_one({"_id": doc["_id"]}, {"$set": update})
         doc = {**doc, **update}
+        if self.metrics is not None:
+            self.metrics.built(complete=doc["complete"])
         data = BoardPackBuiltData(
             request_id=doc["_id"], period=doc["period"], file_name=doc["file_name"], sha256=doc["sha256"],
             size=doc["size"], complete=doc["complete"], checks=tuple(Check(**c) for c in doc["checks"]),
@@ -117,6 +121,8 @@ class PackBuilder:
 
     def failed(self, request: BoardPackRequested, reason: str, checks: list[Check]) -> BoardPackFailed:
         """BoardPackFailed naming what failed (and the packs document says so too, for the CLI waiting on it)."""
+        if self.metrics is not None:
+            self.metrics.failed()
         data = BoardPackFailedData(
             request_id=request.data.request_id, period=request.data.period, reason=reason, checks=tuple(checks),
             failed_at=self.clock(),

@@ -1,4 +1,4 @@
-"""The prober's Prometheus metrics: what the portal's availability and latency SLOs are computed from."""
+"""The board's Prometheus metrics: the prober's (what the portal SLOs are computed from) and the packs built."""
 
 from __future__ import annotations
 
@@ -30,3 +30,23 @@ class ProbeMetrics:
         """Count one probe."""
         self.results.labels(target=target, outcome="ok" if ok else "failed").inc()
         self.latency.labels(target=target).observe(latency_ms / 1000)
+
+
+class PackMetrics:
+    """Board packs by outcome: complete, incomplete (built with --allow-incomplete) or failed (refused)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.packs = Counter(
+            "trustportal_board_packs_total",
+            "Board packs by outcome (complete, incomplete, failed): the board-pack-incomplete alert's input",
+            ["outcome"],
+            registry=registry,
+        )
+
+    def built(self, *, complete: bool) -> None:
+        """Count a pack built and anchored."""
+        self.packs.labels(outcome="complete" if complete else "incomplete").inc()
+
+    def failed(self) -> None:
+        """Count a pack refused by its completeness check."""
+        self.packs.labels(outcome="failed").inc()

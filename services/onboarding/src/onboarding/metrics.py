@@ -24,8 +24,8 @@ class OnboardingMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.verifications = Counter(
             "trustportal_onboarding_verifications_total",
-            "Webhook verifications by outcome (verified, failed)",
-            ["outcome"],
+            "Webhook verifications by cohort and outcome (verified, failed): the cohort failure-rate alert's input",
+            ["cohort", "outcome"],
             registry=registry,
         )
         self.attempts = Histogram(
@@ -50,9 +50,9 @@ class OnboardingMetrics:
         """Export the worker's verifications in flight, read at each scrape."""
         self.in_flight.set_function(lambda: worker.in_flight)
 
-    def observe(self, outcome: PingOutcome, ttfv_s: float) -> None:
-        """Record one finished verification."""
-        self.verifications.labels(outcome="verified" if outcome.ok else "failed").inc()
+    def observe(self, outcome: PingOutcome, ttfv_s: float, *, cohort: str) -> None:
+        """Record one finished verification of a tenant of `cohort`."""
+        self.verifications.labels(cohort=cohort, outcome="verified" if outcome.ok else "failed").inc()
         self.attempts.observe(outcome.attempts)
         if outcome.ok:
             self.ttfv.observe(ttfv_s)

@@ -52,7 +52,7 @@ from portal_api.errors import (
     RateLimitedError,
 )
 from portal_api.gate import AccessGate
-from portal_api.http_hardening import InternalMetrics, SecurityHeaders
+from portal_api.http_hardening import InternalMetrics, RequestMetrics, SecurityHeaders
 from portal_api.identity import Identities
 from portal_api.key_admin import KeyAdmin
 from portal_api.members import Member, load_members, stamped
@@ -204,6 +204,7 @@ def build_app(
     )
     app.add_middleware(InternalMetrics, metrics=make_asgi_app(registry), port=settings.metrics_port)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(RequestMetrics, registry=registry)
     add_error_answers(app)
 
     @app.get("/healthz", include_in_schema=False)

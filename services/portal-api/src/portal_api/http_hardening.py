@@ -1,9 +1,12 @@
-"""HTTP hardening as ASGI middleware: security headers on every answer, and /metrics on an internal port only."""
+"""HTTP middleware: security headers on every answer, /metrics on an internal port only, request metrics."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -73,3 +76,49 @@ class InternalMetrics:
             await send({"type": "http.response.body", "body": b"not found"})
         else:
             await self.app(scope, receive, send)
+
+
+class RequestMetrics:
+    """Counts every HTTP answer by route template, method and status code, and times it.
+
+    Never by raw path: the route is `/api/v1/tenants/{tenant}/overview`, so tenant slugs and ids never
+    become label values; a path no route matched is `unmatched`.
+    """
+
+    def __init__(self, app: ASGIApp, *, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.requests = Counter(
+            "trustportal_http_requests_total",
+            "HTTP answers by route template, method and status code",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        self.seconds = Histogram(
+            "trustportal_http_request_duration_seconds",
+            "From the request to the start of its answer, by route template and method",
+            ["route", "method"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=registry,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; count its answer under the route that handled it."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        status = 500
+
+        async def noted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noted)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = str(scope.get("method", ""))
+            self.requests.labels(route=route, method=method, status=str(status)).inc()
+            self.seconds.labels(route=route, method=method).observe(time.perf_counter() - began)

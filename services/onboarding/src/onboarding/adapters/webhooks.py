@@ -56,5 +56,5 @@ class TracedPinger:
             status_code=outcome.status_code,
             reason=outcome.reason or None,
         )
-        self.metrics.observe(outcome, (self.clock() - record.requested_at).total_seconds())
+        self.metrics.observe(outcome, (self.clock() - record.requested_at).total_seconds(), cohort=record.cohort)
         return outcome
