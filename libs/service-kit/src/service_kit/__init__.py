@@ -1,7 +1,7 @@
 """What every Trust Portal service needs once; each module declares its public names in `__all__`.
 
 Run and wire: settings, logging, tracing, serving, health, periodic. Kafka: broker, dead_letters,
-decoding, publishing. Stores: mongo, ports, caching. Pure helpers: folds, quantiles, periods, csvfiles.
+decoding, publishing, lag. Stores: mongo, ports, caching. Pure helpers: folds, quantiles, periods, csvfiles.
 Tests only: testing (in-memory stores, recording publishers, a fake clock, the process launcher).
 """
 
@@ -14,6 +14,7 @@ __all__ = [
     "errors",
     "folds",
     "health",
+    "lag",
     "lifecycle",
     "logging",
     "mongo",
