@@ -81,6 +81,19 @@ def test_bad_rows_are_reported_with_line_numbers_and_the_good_rows_proceed(
         "no-hook": "invalid",
         "good-two": "onboarded",
     }
+    # Office hours: the cohort's failure grouped by cause, with what the partner should do.
+    triaged = run_cli(settings, "triage", "--cohort", "mixed", "--json")
+    assert triaged.returncode == 0, triaged.stderr
+    report = json.loads(triaged.stdout)
+    assert (report["tenants"], report["failed"]) == (3, 1)
+    [group] = report["causes"]
+    assert group["cause"] == "http-5xx" and [t["tenant"] for t in group["tenants"]] == ["failing"]
+    assert "HTTP 500" in group["tenants"][0]["reason"] and "logs" in group["action"]
+    notes = run_cli(settings, "triage", "--cohort", "mixed", "--markdown")
+    assert notes.stdout.startswith("# Cohort mixed: 1 of 3 partners need help")
+    assert "## receiver answered 5xx (1)" in notes.stdout
+    table = run_cli(settings, "triage", "--cohort", "mixed")
+    assert table.returncode == 0 and "failing" in table.stdout
 
 
 def test_a_missing_file_is_a_clear_usage_error(settings: OnboardingSettings, tmp_path: Path):

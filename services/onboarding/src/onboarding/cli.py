@@ -18,14 +18,14 @@ from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from schemas.read_models import CohortView, TenantState
+from schemas.read_models import CohortView, TenantState, TenantView
 from service_kit.broker import ensure_topics
 from service_kit.logging import configure_logging
 from service_kit.mongo import build_mongo
 from service_kit.publishing import one_shot_publisher
 from service_kit.tracing import build_tracer_provider
 
-from onboarding import batch, projections
+from onboarding import batch, projections, triage
 from onboarding.adapters import mongo as mongo_adapter
 from onboarding.domain import Rules
 from onboarding.errors import RosterError
@@ -299,6 +299,58 @@ def status_command(
         print(json.dumps({**projections.cohort_summary(view), "tenants": tenants}, indent=2))
         return
     print_cohort(view, Console())
+
+
+@app.command("triage")
+def triage_command(
+    cohort: Annotated[str, typer.Option(help="Cohort name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown for the office-hours notes.")] = False,
+) -> None:
+    """A cohort's failures grouped by cause, with what the partner should do and the tenants affected.
+
+    Causes: validation, SSRF refusal, DNS, TLS, timeout, connect, signature rejected (401/403), 4xx, 5xx.
+    """
+    settings = OnboardingSettings()
+    configure_logging("onboarding-cli", level="WARNING", json=True)
+    tenants = asyncio.run(_load_tenants(settings, cohort))
+    if not tenants:
+        raise _fail(f"no cohort named {cohort!r} (nothing onboarded in it yet)", EXIT_FAILED)
+    groups = triage.triage(tenants)
+    if as_json:
+        failed = sum(len(g.tenants) for g in groups)
+        print(json.dumps({"cohort": cohort, "tenants": len(tenants), "failed": failed,
+                          "causes": [g.as_dict() for g in groups]}, indent=2))  # fmt: skip
+    elif as_markdown:
+        print(triage.markdown(cohort, groups, len(tenants)), end="")
+    else:
+        print_triage(cohort, groups, len(tenants), Console())
+
+
+def print_triage(cohort: str, groups: list[triage.Group], total: int, console: Console) -> None:
+    """The triage as a table: cause, tenants affected, what to do."""
+    failed = sum(len(g.tenants) for g in groups)
+    table = Table(title=f"Cohort {cohort}: {failed} of {total} partners need help", header_style="bold",
+                  show_lines=True)  # fmt: skip
+    table.add_column("cause")
+    table.add_column("tenants (reason)")
+    table.add_column("what the partner should do")
+    for g in groups:
+        table.add_row(f"{g.cause.label} ({len(g.tenants)})", "\n".join(f"{t}: {r}" for t, r in g.tenants),
+                      g.cause.action)  # fmt: skip
+    if not groups:
+        table.add_row("-", "nothing failed", "-")
+    console.print(table)
+
+
+async def _load_tenants(settings: OnboardingSettings, cohort: str) -> list[TenantView]:
+    mongo = build_mongo(settings)
+    try:
+        return list(await mongo_adapter.tenant_store(mongo, settings.mongo_db).find({"cohort": cohort}))
+    except PyMongoError as exc:
+        raise _fail(f"cannot read MongoDB at {settings.mongo_uri}: {type(exc).__name__}") from None
+    finally:
+        await mongo.close()
 
 
 async def _load_cohort(settings: OnboardingSettings, cohort: str) -> CohortView | None:
