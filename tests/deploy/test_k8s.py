@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = sorted(p.name for p in (ROOT / "deploy/k8s/overlays").iterdir())
 K8S_VERSION = "1.33.0"
 
-# The part of Strimzi's KafkaTopic CRD (v1beta2) that these manifests use.
+# The part of Strimzi's KafkaTopic CRD (kafka.strimzi.io/v1: Strimzi 1.0 removed v1beta2) that these manifests use.
 KAFKA_TOPIC = {
     "type": "object",
     "required": ["apiVersion", "kind", "metadata", "spec"],
     "properties": {
-        "apiVersion": {"const": "kafka.strimzi.io/v1beta2"},
+        "apiVersion": {"const": "kafka.strimzi.io/v1"},
         "metadata": {
             "type": "object",
             "required": ["name", "labels"],
