@@ -235,11 +235,6 @@ class Day(Contract):
     unknown: int
 
 
-def daily(probes: Iterable[Probe], start: datetime, end: datetime) -> list[Day]:
-    """Each day of [start, end) with its good, bad and unknown minutes (for the availability chart)."""
-    return days_of(minute_states(p for p in probes if start <= p.probed_at < end), start, end)
-
-
 def days_of(states: dict[datetime, bool], start: datetime, end: datetime) -> list[Day]:
     """Each day of [start, end) with its good, bad and unknown minutes, from the minutes' states."""
     good: dict[int, int] = defaultdict(int)
