@@ -80,3 +80,51 @@ async def test_an_infrastructure_outage_is_not_dead_lettered():
         with pytest.raises(AutoReconnect):
             await br.publish({"n": 1}, "orders")
     assert letters == []
+
+
+def samples(dead, name: str) -> dict[tuple[str, ...], float]:
+    return {
+        tuple(s.labels[k] for k in ("topic", "event_type", "outcome") if k in s.labels): s.value
+        for m in dead.registry.collect()
+        for s in m.samples
+        if s.name == name
+    }
+
+
+async def test_handler_metrics_count_each_outcome_per_event_type_and_bound_unknown_types():
+    broker, dead, _ = make(max_attempts=2)
+    ok_type = "io.trustportal.billing.invoice-issued.v1"
+
+    @broker.subscriber("orders", group_id="g")
+    async def handle(order: Order):
+        if order.n == 2:
+            raise RuntimeError("always")
+
+    async with TestKafkaBroker(broker) as br:
+        await br.publish({"n": 1}, "orders", headers={"ce-type": ok_type})
+        await br.publish({"n": 2}, "orders", headers={"ce-type": ok_type})
+        await br.publish({"n": 1}, "orders", headers={"ce-type": "attacker.chosen.label"})
+        await br.publish(b'{"n": "x"}', "orders", headers={"ce-type": ok_type})
+    handled = {k: v for k, v in samples(dead, "trustportal_handler_messages_total").items() if k[0] == "orders"}
+    assert handled == {
+        ("orders", ok_type, "ok"): 1,
+        ("orders", ok_type, "dead_lettered"): 2,
+        ("orders", "other", "ok"): 1,
+    }
+    durations = samples(dead, "trustportal_handler_duration_seconds_count")
+    assert durations[("orders", ok_type, "dead_lettered")] == 2
+    assert samples(dead, "trustportal_handler_retries_total") == {("orders", ok_type): 1}
+
+
+async def test_a_transient_failure_that_outlasts_the_retries_counts_as_redelivered():
+    broker, dead, _ = make(max_attempts=2)
+
+    @broker.subscriber("orders", group_id="g")
+    async def handle(order: Order):
+        raise AutoReconnect("mongo away")
+
+    async with TestKafkaBroker(broker) as br:
+        with pytest.raises(AutoReconnect):
+            await br.publish({"n": 1}, "orders", headers={"ce-type": "io.trustportal.billing.invoice-issued.v1"})
+    handled = {k: v for k, v in samples(dead, "trustportal_handler_messages_total").items() if k[0] == "orders"}
+    assert handled == {("orders", "io.trustportal.billing.invoice-issued.v1", "redelivered"): 1}

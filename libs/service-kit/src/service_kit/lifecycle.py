@@ -20,7 +20,7 @@ from pymongo import AsyncMongoClient
 from service_kit.broker import ensure_topics
 from service_kit.errors import StartupError
 from service_kit.health import health_routes
-from service_kit.lag import ConsumerLag
+from service_kit.lag import ConsumerLag, DeadLetterBacklog
 from service_kit.logging import configure_logging, get_logger
 from service_kit.serving import serve
 from service_kit.settings import ServiceSettings
@@ -73,9 +73,11 @@ class Lifecycle:
     lag: ConsumerLag | None = None
 
     def __post_init__(self) -> None:
-        # Every consumer service exports its consumers' lag (started after the broker, stopped with it).
+        # Every consumer service exports its consumers' lag and its DLQs' sizes (started after the broker,
+        # stopped with it).
         self.lag = self.lag or ConsumerLag(self.broker, self.registry)
-        self.after = [*self.after, self.lag]
+        backlog = DeadLetterBacklog(self.broker, self.registry, bootstrap=self.settings.kafka_bootstrap)
+        self.after = [*self.after, self.lag, backlog]
 
     async def prepare(self) -> None:
         """Create the topics (and their DLQs) and run the prepare steps (idempotent)."""

@@ -27,7 +27,7 @@ from schemas.provenance import MAX_ENVELOPE_BYTES
 from service_kit.broker import build_broker, ensure_topics, try_start
 from service_kit.caching import TtlCache
 from service_kit.health import readiness
-from service_kit.lag import ConsumerLag
+from service_kit.lag import ConsumerLag, DeadLetterBacklog
 from service_kit.logging import get_logger
 from service_kit.mongo import Doc, build_mongo
 from service_kit.periodic import Periodic
@@ -173,6 +173,7 @@ def build_app(
         Periodic("usage-flush", settings.usage_flush_s, metering.flush),
         Periodic("rate-limit-sync", settings.rate_limit_sync_s, limiter.share),
         ConsumerLag(broker, registry),
+        DeadLetterBacklog(broker, registry, bootstrap=settings.kafka_bootstrap),
     )
 
     @asynccontextmanager
