@@ -9,6 +9,8 @@ STACK := PYTHON=$(PY) deploy/local/stack.sh
 KUSTOMIZE_VERSION ?= v5.7.1
 OPA_VERSION ?= v1.22.3
 SLOTH_VERSION ?= v0.16.0
+GRAFANA_SCHEMA_VERSION ?= 11.6.0
+TS_JSON_SCHEMA_VERSION ?= 2.10.0
 POLICIES := services/portal-api/src/portal_api/policies
 # A fixed dev key so that `make demo` reruns can open the secrets they sealed; never used outside .local.
 DEV_SECRETS_KEY ?= ZGV2LW9ubHktdHJ1c3QtcG9ydGFsLWtleS0wMDAwMDA=
@@ -73,8 +75,18 @@ promtool: ## Debian's promtool (prometheus 2.42) into .local/bin: the package do
 sloth: ## Build Sloth (SLO -> Prometheus rules) into .local/bin from the Go module proxy (about 1.5 minutes cold)
 	@command -v sloth >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/slok/sloth/cmd/sloth@$(SLOTH_VERSION)
 
-slo: install sloth ## Regenerate the SLO recording rules and burn-rate alerts from deploy/slo/*.yaml (commit them)
+slo: install sloth ## Regenerate the SLO recording rules, burn-rate alerts and SLO dashboard from deploy/slo/*.yaml (commit them)
 	@$(UV) run --frozen python deploy/slo/generate.py
+	@$(UV) run --frozen python deploy/grafana/generate.py
+
+dashboards: install ## Regenerate the Grafana dashboards and their ConfigMaps (deploy/k8s/base/dashboards; commit them)
+	@$(UV) run --frozen python deploy/grafana/generate.py
+
+grafana-schema: ## Re-derive the vendored Grafana dashboard JSON Schema from @grafana/schema (npm; see deploy/grafana/schema/README.md)
+	@cd $$(mktemp -d) && npm pack -q @grafana/schema@$(GRAFANA_SCHEMA_VERSION) >/dev/null && tar xzf grafana-schema-*.tgz && \
+	  npx -y ts-json-schema-generator@$(TS_JSON_SCHEMA_VERSION) --no-type-check --type Dashboard \
+	    --path package/dist/esm/raw/dashboard/x/dashboard_types.gen.d.ts -o $(CURDIR)/deploy/grafana/schema/dashboard.schema.json && \
+	  cp package/LICENSE_APACHE2 $(CURDIR)/deploy/grafana/schema/LICENSE
 
 k8s-validate: install kustomize promtool sloth ## Render deploy/k8s overlays and validate them offline; promtool checks and tests the alerts
 	@$(UV) run --frozen pytest -q tests/deploy
@@ -115,4 +127,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa promtool sloth slo policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint typecheck opa promtool sloth slo dashboards grafana-schema policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
