@@ -88,6 +88,9 @@ grafana-schema: ## Re-derive the vendored Grafana dashboard JSON Schema from @gr
 	    --path package/dist/esm/raw/dashboard/x/dashboard_types.gen.d.ts -o $(CURDIR)/deploy/grafana/schema/dashboard.schema.json && \
 	  cp package/LICENSE_APACHE2 $(CURDIR)/deploy/grafana/schema/LICENSE
 
+crds: ## Re-vendor the CRDs of Strimzi, KEDA, prometheus-operator and the OTel operator (deploy/k8s/crds; commit them)
+	@bash deploy/k8s/crds/fetch.sh
+
 k8s-validate: install kustomize promtool sloth ## Render deploy/k8s overlays and validate them offline; promtool checks and tests the alerts
 	@$(UV) run --frozen pytest -q tests/deploy
 
@@ -127,4 +130,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa promtool sloth slo dashboards grafana-schema policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint typecheck opa promtool sloth slo dashboards grafana-schema crds policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board

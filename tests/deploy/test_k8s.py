@@ -1,5 +1,6 @@
 """deploy/k8s validated offline: kustomize renders every overlay, core objects match the Kubernetes
-schemas (kubernetes-validate, strict), Strimzi topics match their CRD's shape, and house rules hold."""
+schemas (kubernetes-validate, strict), custom resources the real CRDs of Strimzi, KEDA, prometheus-operator
+and the OpenTelemetry operator (vendored in deploy/k8s/crds/), and house rules hold."""
 
 from __future__ import annotations
 
@@ -19,38 +20,17 @@ from portal_api.settings import PortalSettings
 from pydantic_settings import BaseSettings
 from slsa_watch.settings import SlsaWatchSettings
 
+from tests.deploy.crds import crd_schemas
+
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = sorted(p.name for p in (ROOT / "deploy/k8s/overlays").iterdir())
 K8S_VERSION = "1.33.0"
+# API groups Kubernetes itself serves (validated by kubernetes-validate); any other dotted group is a CRD's.
+K8S_GROUPS = ("networking.k8s.io", "policy", "autoscaling", "apps", "batch", "rbac.authorization.k8s.io")
 
-# The part of Strimzi's KafkaTopic CRD (kafka.strimzi.io/v1: Strimzi 1.0 removed v1beta2) that these manifests use.
-KAFKA_TOPIC = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "kafka.strimzi.io/v1"},
-        "metadata": {
-            "type": "object",
-            "required": ["name", "labels"],
-            "properties": {"labels": {"type": "object", "required": ["strimzi.io/cluster"]}},
-        },
-        "spec": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["partitions", "replicas"],
-            "properties": {
-                "topicName": {"type": "string", "pattern": r"^[a-zA-Z0-9._-]{1,249}$"},
-                "partitions": {"type": "integer", "minimum": 1},
-                "replicas": {"type": "integer", "minimum": 1, "maximum": 32767},
-                "config": {"type": "object", "additionalProperties": {"type": ["string", "integer", "boolean"]}},
-            },
-        },
-    },
-}
-
-
-# The part of the Prometheus Operator's PrometheusRule CRD (v1) that these manifests use.
-PROMETHEUS_RULE = {
+# House rules for PrometheusRules, beyond the CRD: alerts named in CamelCase, with a severity and a summary,
+# `for` in s/m/h (not d), records named as Prometheus names them.
+PROMETHEUS_RULE_HOUSE_RULES = {
     "type": "object",
     "required": ["apiVersion", "kind", "metadata", "spec"],
     "properties": {
@@ -124,13 +104,29 @@ def test_there_are_dev_and_prod_overlays():
 
 
 def test_every_object_is_valid_against_its_schema(docs):
+    """Core objects against Kubernetes' schemas; custom resources against their vendored CRDs (none without)."""
+    schemas = crd_schemas()
     for doc in docs:
-        if doc["kind"] == "KafkaTopic":
-            jsonschema.validate(doc, KAFKA_TOPIC)
-        elif doc["kind"] == "PrometheusRule":
-            jsonschema.validate(doc, PROMETHEUS_RULE)
+        if "." in doc["apiVersion"].split("/")[0] and not doc["apiVersion"].startswith(K8S_GROUPS):
+            schema = schemas.get((doc["apiVersion"], doc["kind"]))
+            assert schema is not None, f"no vendored CRD for {doc['apiVersion']} {doc['kind']}"
+            jsonschema.validate(doc, schema)
         else:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        if doc["kind"] == "PrometheusRule":
+            jsonschema.validate(doc, PROMETHEUS_RULE_HOUSE_RULES)
+
+
+def test_the_manifests_use_every_vendored_crd_and_the_crds_are_strict(docs):
+    used = {(d["apiVersion"], d["kind"]) for d in docs}
+    assert {("kafka.strimzi.io/v1", "KafkaTopic"), ("keda.sh/v1alpha1", "ScaledObject"),
+            ("monitoring.coreos.com/v1", "PodMonitor"), ("monitoring.coreos.com/v1", "PrometheusRule"),
+            ("opentelemetry.io/v1beta1", "OpenTelemetryCollector")} <= used  # fmt: skip
+    scaled = next(d for d in docs if d["kind"] == "ScaledObject")
+    typo = {**scaled, "spec": {**scaled["spec"], "maxReplicas": 3}}
+    with pytest.raises(jsonschema.ValidationError, match="maxReplicas"):
+        jsonschema.validate(typo, crd_schemas()[("keda.sh/v1alpha1", "ScaledObject")])
+    assert ("kafka.strimzi.io/v1beta2", "KafkaTopic") not in crd_schemas(), "Strimzi 1.0 removed v1beta2"
 
 
 def deployments(docs):
@@ -229,3 +225,54 @@ def test_every_alert_reads_metrics_the_services_export_or_series_recorded_from_t
         assert used or reads or "record" in rule, rule.get("alert")  # (Sloth records constants too)
         unknown = {m for m in used if re.sub(r"_(bucket|count|sum)$", "", m) not in exported}
         assert not unknown, (rule.get("alert") or rule["record"], unknown)
+
+
+def matches(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def test_every_deployment_is_scraped_by_a_pod_monitor_on_a_port_it_exposes(docs):
+    monitors = [d for d in docs if d["kind"] == "PodMonitor"]
+    for deployment in deployments(docs):
+        pod = deployment["spec"]["template"]
+        ports = {p["name"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+        mine = [m for m in monitors if matches(m["spec"]["selector"], pod["metadata"]["labels"])]
+        assert len(mine) == 1, deployment["metadata"]["name"]
+        for endpoint in mine[0]["spec"]["podMetricsEndpoints"]:
+            assert endpoint["port"] in ports and endpoint["path"] == "/metrics", deployment["metadata"]["name"]
+
+
+# The consumer group each scaled Deployment's subscriber uses (the settings' default; config maps keep it).
+SCALED_GROUPS = {"evidence": EvidenceSettings().group_id, "onboarding": OnboardingSettings().group_id,
+                 "slsa-watch": SlsaWatchSettings().group_id}  # fmt: skip
+
+
+def test_keda_scales_the_consumers_on_their_own_groups_lag_within_their_topics_partitions(docs):
+    names = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    topics = {d["spec"]["topicName"]: d["spec"]["partitions"] for d in docs if d["kind"] == "KafkaTopic"}
+    hpas = {d["spec"]["scaleTargetRef"]["name"] for d in docs if d["kind"] == "HorizontalPodAutoscaler"}
+    scaled = [d for d in docs if d["kind"] == "ScaledObject"]
+    assert {s["spec"]["scaleTargetRef"]["name"] for s in scaled} == set(SCALED_GROUPS)
+    for obj in scaled:
+        target = obj["spec"]["scaleTargetRef"]["name"]
+        assert ("Deployment", target) in names and target not in hpas, target
+        [kafka] = [t for t in obj["spec"]["triggers"] if t["type"] == "kafka"]
+        assert kafka["metadata"]["consumerGroup"] == SCALED_GROUPS[target]
+        assert kafka["metadata"]["topic"] in topics
+        assert obj["spec"]["minReplicaCount"] <= obj["spec"]["maxReplicaCount"] <= topics[kafka["metadata"]["topic"]]
+
+
+def test_every_service_exports_traces_to_the_collector_whose_pipelines_are_wired(docs):
+    [collector] = [d for d in docs if d["kind"] == "OpenTelemetryCollector"]
+    config = collector["spec"]["config"]
+    for pipeline in config["service"]["pipelines"].values():
+        for part in ("receivers", "processors", "exporters"):
+            assert set(pipeline[part]) <= set(config[part]), part
+    port = int(config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].rsplit(":", 1)[1])
+    endpoint = f"http://{collector['metadata']['name']}-collector:{port}"
+    maps = [d for d in docs if d["kind"] == "ConfigMap" and "OTEL_SERVICE_NAME" in d.get("data", {})]
+    assert len(maps) == 5
+    for cm in maps:
+        assert cm["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == endpoint, cm["metadata"]["name"]
+    backend = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "otel-backend")
+    assert backend["data"]["endpoint"].startswith(("http://", "https://"))
