@@ -101,6 +101,46 @@ def seed_money(db) -> None:
     )  # fmt: skip
 
 
+WAVE = "partner-wave-2"
+
+
+def seed_platform(db) -> None:
+    """A second cohort in flight with failures, repositories across tenants, packs with their time to pack."""
+    wave = [(f"wave-{n:02d}", "onboarded", None, None, 1, 20.0 + 15 * n) for n in range(6)] + [
+        ("wave-06", "verification_failed", "connect: connection refused", None, 5, None),
+        ("wave-07", "verification_failed", "HTTP 500 from the webhook", 500, 5, None),
+        ("wave-08", "rejected", "webhook_url: must be https", None, 0, None),
+        ("wave-09", "provisioned", None, None, 2, None),
+    ]
+    for n, (slug, state, reason, code, attempts, ttfv) in enumerate(wave):
+        db["onboarding_tenants"].insert_one(
+            {"_id": slug, "slug": slug, "display_name": f"Wave partner {n}", "cohort": WAVE, "state": state,
+             "request_id": f"req-{slug}", "requested_at": NOW + timedelta(minutes=1 + n), "attempts": attempts,
+             "failure_reason": reason, "last_status_code": code, "time_to_first_verify_s": ttfv,
+             "contact_email": f"sec@{slug}.example"}
+        )  # fmt: skip
+    repos = [("acme-robotics", "github.com/acme/arm", 3, "verified", ()),
+             ("acme-robotics", "github.com/acme/vision", 3, "rejected", ("builder not trusted: https://ci.example",)),
+             ("bluefin-labs", "github.com/bluefin/api", 2, "verified", ()),
+             ("bluefin-labs", "github.com/bluefin/web", 1, "verified", ()),
+             ("wave-00", "github.com/wave/sdk", 0, "rejected", ("signature does not verify with the tenant's keys",
+                                                                  "materials not pinned by digest"))]  # fmt: skip
+    for n, (tenant, repo, level, outcome, reasons) in enumerate(repos):
+        db["slsa_repos"].insert_one(
+            {"_id": f"{tenant}/{repo}", "tenant": tenant, "repo": repo, "build_level": level, "hermetic": level == 3,
+             "pinned": level >= 2, "last_verified_at": NOW if level else None, "last_outcome": outcome,
+             "last_reasons": list(reasons), "updated_at": NOW + timedelta(minutes=n)}
+        )  # fmt: skip
+    for n, (tenant, period, seconds) in enumerate([
+        ("acme-robotics", LAST_MONTH, 95.0), ("acme-robotics", LAST_MONTH, 240.0), ("bluefin-labs", LAST_MONTH, 130.0),
+        ("acme-robotics", "2026-01", 380.0), ("bluefin-labs", "2026-01", 610.0), ("bluefin-labs", "2026-01", 720.0),
+    ]):  # fmt: skip
+        db["portal_evidence_packs"].insert_one(
+            {"_id": f"pack-{n}", "tenant": tenant, "pack_id": f"pack-{n}", "sha256": "d" * 64, "item_count": 9,
+             "ledger_index": 20 + n, "built_at": NOW, "period": period, "time_to_pack_s": seconds}
+        )  # fmt: skip
+
+
 def seed(db) -> None:
     """Four tenants' onboarding state, and SLSA rows and a pack only cobalt-sys has; money and board packs."""
     for slug, name in [
@@ -124,6 +164,7 @@ def seed(db) -> None:
          "item_count": 42, "ledger_index": 7, "built_at": NOW}
     )  # fmt: skip
     seed_money(db)
+    seed_platform(db)
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +232,11 @@ def accessibility_problems(page: Page) -> list[str]:
         "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
+
+
+def desc(chart) -> str:
+    """A chart's text alternative (its SVG <desc>)."""
+    return chart.locator("desc").text_content() or ""
 
 
 def sign_in(page: Page, base: str, name: str) -> None:
@@ -304,7 +350,15 @@ def test_every_page_passes_the_wcag_aa_checks_of_axe(browser: Browser, portal_ur
     assert accessibility_problems(page) == [], "forbidden page"
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, portal_url, "Eve Executive")
-    for path in ("platform/board", "platform/revenue", f"platform/revenue?period={LAST_MONTH}"):
+    for path in (
+        "platform/board",
+        "platform/revenue",
+        f"platform/revenue?period={LAST_MONTH}",
+        "platform/cohorts",
+        "platform/cohorts?cohort=demo-wave-1",
+        "platform/slsa-adoption",
+        "platform/evidence-slo",
+    ):
         page.goto(f"{portal_url}/ui/{path}")
         assert accessibility_problems(page) == [], path
     context.close()
@@ -313,7 +367,8 @@ def test_every_page_passes_the_wcag_aa_checks_of_axe(browser: Browser, portal_ur
 def test_an_executive_reads_the_board_packs_and_the_platform_revenue_with_the_keyboard(page: Page, portal_url: str):
     sign_in(page, portal_url, "Eve Executive")
     platform = page.get_by_role("navigation", name="Platform views")
-    assert platform.get_by_role("link").all_inner_texts() == ["Board packs", "Revenue"]
+    assert platform.get_by_role("link").all_inner_texts() == [
+        "Cohorts", "SLSA adoption", "Evidence SLO", "Board packs", "Revenue"]  # fmt: skip
     platform.get_by_role("link", name="Board packs").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Platform: board packs")
@@ -341,6 +396,71 @@ def test_an_executive_reads_the_board_packs_and_the_platform_revenue_with_the_ke
     shot(page, "11b-platform-revenue-month-under-way")
 
 
+def test_an_executive_follows_a_cohort_in_flight_by_keyboard_then_stops_the_reloading(page: Page, portal_url: str):
+    sign_in(page, portal_url, "Eve Executive")
+    platform = page.get_by_role("navigation", name="Platform views")
+    platform.get_by_role("link", name="Cohorts").focus()
+    with page.expect_response(f"{portal_url}/ui/platform/cohorts") as answered:
+        page.keyboard.press("Enter")
+    assert answered.value.headers.get("refresh") == "10"  # in flight: the page reloads itself
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Platform: cohorts, {WAVE}")
+    figures = {k: page.locator(f"[data-figure={k}]").inner_text() for k in
+               ("requested", "provisioned", "verified", "failed", "in-flight", "ttfv-p50", "ttfv-p95")}  # fmt: skip
+    assert figures == {"requested": "10", "provisioned": "9", "verified": "6", "failed": "3", "in-flight": "1",
+                       "ttfv-p50": "50 s", "ttfv-p95": "1 min 35 s"}, figures  # fmt: skip
+    expect(page.locator("[data-figure=failure-rate]")).to_contain_text("30.0% above the 10.0% line")
+    funnel = page.get_by_role("img", name=f"Onboarding funnel of {WAVE}")
+    expect(funnel).to_be_visible()
+    assert "Requested: 10; Provisioned: 9; Verified: 6; Failed: 3; In flight: 1" in desc(funnel)
+    rows = page.get_by_role("table", name=f"Tenants of {WAVE}").get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("Verification failed")
+    expect(rows.nth(1)).to_contain_text("connect: connection refused")
+    expect(page.get_by_role("row", name="wave-07")).to_contain_text("500")
+    expect(page.get_by_role("row", name="wave-09")).to_contain_text("Verifying")
+    assert "sec@wave" not in page.content()  # contact emails are not this view's
+    rates = page.get_by_role("img", name="Failure rate by cohort against the 10.0% line")
+    assert f"{WAVE}: 30.0%; demo-wave-1: 0.0%" in desc(rates)
+    shot(page, "15-platform-cohorts")
+    with page.expect_response(lambda r: "follow=off" in r.url) as stopped:
+        page.get_by_role("link", name="Stop reloading").click()
+    assert "refresh" not in stopped.value.headers
+    expect(page.get_by_role("status").first).to_contain_text("reloading is off")
+    page.get_by_label("Cohort", exact=True).select_option("demo-wave-1")
+    with page.expect_response(lambda r: "cohort=demo-wave-1" in r.url) as settled:
+        page.get_by_role("button", name="Show").click()
+    assert "refresh" not in settled.value.headers  # nothing in flight: nothing reloads
+    expect(page.locator("[data-figure=verified]")).to_have_text("4")
+
+
+def test_an_executive_reads_slsa_adoption_and_the_evidence_slo_across_tenants(page: Page, portal_url: str):
+    sign_in(page, portal_url, "Eve Executive")
+    page.get_by_role("navigation", name="Platform views").get_by_role("link", name="SLSA adoption").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Platform: SLSA adoption")
+    expect(page.locator("[data-figure=repos]")).to_have_text("6")
+    expect(page.locator("[data-figure=at-l3]")).to_contain_text("2 of 8 targeted")  # acme/vision was rejected
+    levels = page.get_by_role("img", name="Repositories by SLSA Build level, against the L3 target of 8")
+    assert "Build L3: 3; Build L2: 1; Build L1: 1; Not verified: 1. L3 target: 8." in desc(levels)
+    rejections = page.get_by_role("table", name="latest submission was rejected").get_by_role("row")
+    expect(rejections.nth(1)).to_contain_text("github.com/wave/sdk")  # newest first
+    expect(rejections.nth(1)).to_contain_text("materials not pinned by digest")
+    expect(rejections.nth(2)).to_contain_text("builder not trusted")
+    expect(page.get_by_role("row", name="bluefin-labs")).to_contain_text("2")
+    shot(page, "16-platform-slsa-adoption")
+
+    page.get_by_role("navigation", name="Platform views").get_by_role("link", name="Evidence SLO").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Platform: evidence SLO")
+    expect(page.locator("[data-figure=p50]")).to_contain_text("4 min within 7 min")  # 95 130 240 380 610 720
+    expect(page.locator("[data-figure=p95]")).to_have_text("12 min")
+    expect(page.locator("[data-figure=packs]")).to_have_text("7")  # cobalt's older pack carries no time
+    expect(page.locator("[data-figure=within]")).to_contain_text("4 of 6")
+    chart = page.get_by_role("img", name="Time to pack p50 and p95 by period, against 7 min")
+    assert f"{LAST_MONTH} p50: 2 min 10 s" in desc(chart)
+    assert "2026-01 p50: 10 min 10 s" in desc(chart)
+    per_tenant = page.get_by_role("table", name="per tenant and period")
+    expect(per_tenant.get_by_role("row", name="bluefin-labs")).to_contain_text("3")
+    shot(page, "17-platform-evidence-slo")
+
+
 def test_a_tenants_finance_user_sees_payment_status_and_never_the_platform(page: Page, portal_url: str):
     sign_in(page, portal_url, "Finn Finance")
     page.goto(f"{portal_url}/ui/tenants/acme-robotics/finance")
@@ -352,14 +472,20 @@ def test_a_tenants_finance_user_sees_payment_status_and_never_the_platform(page:
     page.goto(f"{portal_url}/ui/platform/revenue")
     expect(page.get_by_role("alert")).to_contain_text("platform's staff")
     assert "9,460" not in page.content() and "bluefin" not in page.content()
+    for path in ("cohorts", "slsa-adoption", "evidence-slo"):
+        page.goto(f"{portal_url}/ui/platform/{path}")
+        expect(page.get_by_role("alert")).to_contain_text("platform's staff")
+        assert "wave-0" not in page.content() and "github.com/" not in page.content(), path
 
 
 def test_the_platform_pages_are_readable_on_a_phone(browser: Browser, portal_url: str):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     sign_in(page, portal_url, "Eve Executive")
-    for path, name in (("platform/board", "13-phone-board-packs"), (f"platform/revenue?period={LAST_MONTH}",
-                                                                    "14-phone-revenue")):  # fmt: skip
+    for path, name in (("platform/board", "13-phone-board-packs"),
+                       (f"platform/revenue?period={LAST_MONTH}", "14-phone-revenue"),
+                       ("platform/cohorts?follow=off", "18-phone-cohorts"), ("platform/slsa-adoption", "19-phone-slsa"),
+                       ("platform/evidence-slo", "20-phone-evidence-slo")):  # fmt: skip
         page.goto(f"{portal_url}/ui/{path}")
         width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{path} scrolls sideways on a phone: {width}"

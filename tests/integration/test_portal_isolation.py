@@ -324,7 +324,7 @@ MARKED = {  # the fields seed_guarded_acme marks, by view: shown ones must appea
 
 
 def seed_platform(db) -> None:
-    """A board pack (built, its PDF stored) and a month's revenue report, each carrying MARK."""
+    """A board pack (built, its PDF stored), a month's revenue report, a cohort and a rejection, each carrying MARK."""
     from gridfs import GridFSBucket
 
     sha = "f" * 64
@@ -335,6 +335,15 @@ def seed_platform(db) -> None:
          "tree_head": {"m": MARK}}
     )  # fmt: skip
     GridFSBucket(db, bucket_name="board_packs").upload_from_stream_with_id(sha, "board-2026-10.pdf", MARK.encode())
+    # A cohort tenant and a repository whose failure reasons carry MARK: shown on the Cohorts and SLSA pages.
+    db["onboarding_tenants"].insert_one(
+        {"_id": "zeta-mark", "slug": "zeta-mark", "cohort": "wave-mark", "state": "verification_failed",
+         "request_id": "req-zeta", "requested_at": NOW, "attempts": 5, "failure_reason": MARK}
+    )  # fmt: skip
+    db["slsa_repos"].insert_one(
+        {"_id": "zeta-mark/app", "tenant": "zeta-mark", "repo": "github.com/zeta/app", "build_level": 0,
+         "last_outcome": "rejected", "last_reasons": [MARK], "updated_at": NOW}
+    )  # fmt: skip
     db["board_revenue"].insert_one(
         {"_id": "2026-10", "period": "2026-10", "as_of": NOW, "made_at": NOW, "invoices_for_period": 1, "mrr": [],
          "invoiced": [], "collected": [], "outstanding": [], "invoices": [], "issues": [], "sources": {},
@@ -352,7 +361,15 @@ def platform_calls(client) -> list[tuple[str, str]]:
         if p.startswith("/api/v1/platform/")
     ]
     expanded = [(m, p.replace("{file}", f)) for m, p in paths for f in ("pdf", "proof", "tree-head", "completeness")]
-    pages = ["/ui/platform/board", "/ui/platform/revenue", "/ui/platform/revenue?period=2026-10"]
+    pages = [
+        "/ui/platform/board",
+        "/ui/platform/revenue",
+        "/ui/platform/revenue?period=2026-10",
+        "/ui/platform/cohorts",
+        "/ui/platform/cohorts?cohort=wave-mark",
+        "/ui/platform/slsa-adoption",
+        "/ui/platform/evidence-slo",
+    ]
     files = [f"/ui/platform/board-packs/board-req-1/files/{f}" for f in ("pdf", "proof", "tree-head", "completeness")]
     return sorted(set(expanded)) + [("get", p) for p in pages + files]
 
@@ -362,7 +379,7 @@ def test_no_tenant_role_or_key_reaches_a_platform_view_or_download(sweep_portal,
     with MongoClient(MONGO, tz_aware=True) as mongo:
         seed_platform(mongo[portal_settings.mongo_db])
     calls = platform_calls(client)
-    assert len(calls) >= 2 + 4 + 3 + 4  # two listings and four downloads in the API; three pages, four downloads
+    assert len(calls) >= 5 + 4 + 7 + 4  # five reads and four downloads in the API; seven pages, four downloads
     for tenant in ("acme", "beta"):
         for who, headers in credentials(client, issuer, tenant).items():
             for method, path in calls:

@@ -19,7 +19,7 @@ from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, Trust
 from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData, canonical_repo
 from schemas.tenant import PLATFORM_TENANT
 
-from portal_api import reads
+from portal_api import platform_reads, reads
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
 from portal_api.auth import bearer_token
 from portal_api.authorization import SOURCE, Access, Subject
@@ -36,6 +36,9 @@ PackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Evidence pack
 BoardPackId = Annotated[str, Path(pattern=PACK_ID_PATTERN, description="Board pack id (its request id).")]
 Month = Annotated[
     str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Calendar month, YYYY-MM (default: the newest).")
+]
+CohortName = Annotated[
+    str | None, Query(min_length=1, max_length=200, description="Cohort name (default: the newest cohort).")
 ]
 KeyId = Annotated[str, Path(pattern=KEY_ID_PATTERN, description="API key id (16 characters of a-z, 2-7).")]
 IdempotencyKey = Annotated[
@@ -205,6 +208,21 @@ def api_routes(parts: RequestParts) -> APIRouter:
     async def platform_revenue(who: Who, period: Month = None) -> dict[str, Any]:
         access = await gate.admit(who, PLATFORM_TENANT, "revenue:read", "/platform/revenue")
         return await reads.platform_revenue(reads_of.revenue, period, access)
+
+    @router.get("/platform/cohorts", summary="Onboarding cohorts: funnel, failure rate, time-to-first-verify, tenants")
+    async def platform_cohorts(who: Who, cohort: CohortName = None) -> dict[str, Any]:
+        access = await gate.admit(who, PLATFORM_TENANT, "cohorts:read", "/platform/cohorts")
+        return await platform_reads.cohorts(reads_of.tenants, cohort, access)
+
+    @router.get("/platform/slsa-adoption", summary="SLSA adoption across tenants: levels, L3 against the target")
+    async def platform_adoption(who: Who) -> dict[str, Any]:
+        access = await gate.admit(who, PLATFORM_TENANT, "adoption:read", "/platform/slsa-adoption")
+        return await platform_reads.adoption(reads_of.slsa_repos, reads_of.slsa_target_l3, access)
+
+    @router.get("/platform/evidence-slo", summary="Evidence time-to-pack p50/p95 against 7 minutes; packs per tenant")
+    async def platform_evidence_slo(who: Who) -> dict[str, Any]:
+        access = await gate.admit(who, PLATFORM_TENANT, "evidence-slo:read", "/platform/evidence-slo")
+        return await platform_reads.evidence_slo(reads_of.evidence_packs, access)
 
     @router.post("/tenants/{tenant}/evidence-packs", status_code=202, summary="Request an evidence pack")
     async def request_evidence_pack(

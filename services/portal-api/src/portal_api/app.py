@@ -147,6 +147,7 @@ def build_app(
         reads=ReadModels(
             tenants=CachedViews(stores.tenants, TtlCache(stores.tenants.get, settings.view_cache_s)),
             slsa_repos=stores.slsa_repos,
+            slsa_target_l3=settings.slsa_target_l3,
             trust_policies=stores.trust_policies,
             evidence_packs=stores.evidence_packs,
             usage=stores.usage,

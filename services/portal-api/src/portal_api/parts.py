@@ -53,6 +53,7 @@ class ReadModels:
 
     tenants: Views[TenantView]
     slsa_repos: Views[SlsaRepoStatus]
+    slsa_target_l3: int
     trust_policies: Views[TrustPolicyView]
     evidence_packs: Views[EvidencePackView]
     usage: Views[UsageEntry]

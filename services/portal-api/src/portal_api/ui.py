@@ -21,10 +21,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator
 from schemas.tenant import PLATFORM_TENANT, is_tenant_slug
 
-from portal_api import reads
+from portal_api import platform_reads, reads
 from portal_api.api import download_response
 from portal_api.api_keys import KEY_ID_PATTERN, KeyRole
-from portal_api.authorization import Subject
+from portal_api.authorization import Access, Subject
 from portal_api.downloads import PACK_ID_PATTERN, BoardFile, Download, PackFile
 from portal_api.errors import AuthenticationError, ForbiddenError, NotFoundError
 from portal_api.members import TENANT_PATTERN, partner_tenant
@@ -54,11 +54,17 @@ TABS = (
 )
 BY_SLUG = {t.slug: t for t in TABS}
 PLATFORM_TABS = (
+    Tab("cohorts", "Cohorts", "cohorts:read"),
+    Tab("slsa-adoption", "SLSA adoption", "adoption:read"),
+    Tab("evidence-slo", "Evidence SLO", "evidence-slo:read"),
     Tab("board", "Board packs", "board:read"),
     Tab("revenue", "Revenue", "revenue:read"),
 )
 PLATFORM_BY_SLUG = {t.slug: t for t in PLATFORM_TABS}
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# While a cohort is in flight its page reloads itself (an HTTP Refresh header: the pages run no script),
+# unless the reader turned that off.
+COHORT_REFRESH_S = 10
 
 
 def money(minor: int, currency: str) -> str:
@@ -84,6 +90,33 @@ def filesize(size: int) -> str:
     if size < 1000:
         return f"{size} B"
     return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as a reader says them: 850 ms, 42 s, 6 min 5 s, 2 h 10 min; none is a dash."""
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def percent(ratio: float | None) -> str:
+    """A ratio as a percentage with one decimal (12.5%); none is a dash."""
+    return "—" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def cohort_bar(row: dict[str, Any]) -> dict[str, Any]:
+    """A cohort's bar of the failure-rate chart: red above the line."""
+    rate = row.get("failure_rate", 0.0)
+    return {"label": row.get("cohort", ""), "value": rate, "shown": percent(rate),
+            "tone": "bad" if row.get("over_line") else "ok"}  # fmt: skip
 
 
 STATUS_LABELS = {
@@ -112,6 +145,9 @@ def templates() -> Environment:
     env.filters["when"] = when
     env.filters["day"] = day
     env.filters["filesize"] = filesize
+    env.filters["duration"] = duration
+    env.filters["percent"] = percent
+    env.filters["cohort_bar"] = cohort_bar
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     return env
 
@@ -211,6 +247,8 @@ def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
     async def platform_page(
         page: str,
         period: str | None = None,
+        cohort: Annotated[str | None, Query(max_length=200)] = None,
+        follow: str | None = None,
         tp_session: Annotated[str | None, Cookie()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
@@ -227,14 +265,30 @@ def ui_routes(parts: RequestParts, *, dev_sign_in: bool) -> APIRouter:
         resource = f"/ui/platform/{page}"
         try:
             access = await parts.gate.admit(who, PLATFORM_TENANT, current.action, resource)
+            data = await platform_read(page, access, period=period, cohort=cohort)
             if page == "board":
-                data = await reads.board_packs(parts.reads.board_packs, access)
                 data["can_download"] = parts.gate.may(who, PLATFORM_TENANT, "board:download")
-            else:
-                data = await reads.platform_revenue(parts.reads.revenue, period, access)
         except ForbiddenError:
             return render("forbidden.html", status_code=403, **frame)
-        return render(f"platform_{page}.html", data=data, **frame)
+        following = page == "cohorts" and follow != "off" and bool((data.get("cohort") or {}).get("in_flight"))
+        response = render(f"platform_{page.replace('-', '_')}.html", data=data, following=following,
+                          refresh_s=COHORT_REFRESH_S, **frame)  # fmt: skip
+        if following:
+            response.headers["refresh"] = str(COHORT_REFRESH_S)
+        return response
+
+    async def platform_read(page: str, access: Access, *, period: str | None, cohort: str | None) -> dict[str, Any]:
+        """The data of one platform page."""
+        models = parts.reads
+        if page == "cohorts":
+            return await platform_reads.cohorts(models.tenants, cohort, access)
+        if page == "slsa-adoption":
+            return await platform_reads.adoption(models.slsa_repos, models.slsa_target_l3, access)
+        if page == "evidence-slo":
+            return await platform_reads.evidence_slo(models.evidence_packs, access)
+        if page == "board":
+            return await reads.board_packs(models.board_packs, access)
+        return await reads.platform_revenue(models.revenue, period, access)
 
     @router.get("/ui/platform/board-packs/{pack_id}/files/{file}")
     async def board_download(

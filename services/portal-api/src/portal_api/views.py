@@ -99,6 +99,7 @@ class EvidencePackView(Contract):
     period: str = ""
     size: int = 0
     tree_size: int = 0
+    time_to_pack_s: float | None = None
     signature: dict[str, Any] = Field(default_factory=dict)
     inclusion_proof: dict[str, Any] = Field(default_factory=dict)
     tree_head: dict[str, Any] = Field(default_factory=dict)

@@ -73,10 +73,12 @@ test_a_resource_owned_by_another_tenant_is_refused_to_platform_staff_too if {
 
 platform(subject, action) := {"subject": subject, "tenant": "platform", "action": action, "resource": {"tenant": "platform"}}
 
-test_executives_and_platform_admins_read_the_board_packs_and_platform_revenue if {
+platform_views := ["board:read", "board:download", "revenue:read", "cohorts:read", "adoption:read", "evidence-slo:read"]
+
+test_executives_and_platform_admins_read_the_platform_views if {
 	exec := {"id": "ceo", "tenant_roles": {}, "platform_roles": ["executive"]}
 	root := {"id": "root", "tenant_roles": {}, "platform_roles": ["platform-admin"]}
-	every action in ["board:read", "board:download", "revenue:read"] {
+	every action in platform_views {
 		authz.allow with input as platform(exec, action)
 		authz.allow with input as platform(root, action)
 	}
@@ -84,7 +86,7 @@ test_executives_and_platform_admins_read_the_board_packs_and_platform_revenue if
 
 test_no_tenant_role_reaches_a_platform_view if {
 	every role in ["admin", "engineer", "auditor", "finance", "viewer"] {
-		every action in ["board:read", "board:download", "revenue:read"] {
+		every action in platform_views {
 			not authz.allow with input as platform(member("acme", [role]), action)
 
 			# nor with a membership of the platform tenant itself (the membership store refuses one)
@@ -96,6 +98,7 @@ test_no_tenant_role_reaches_a_platform_view if {
 test_a_platform_view_is_read_at_the_platform_path_only_and_tenant_views_never_there if {
 	exec := {"id": "ceo", "tenant_roles": {}, "platform_roles": ["executive"]}
 	not authz.allow with input as {"subject": exec, "tenant": "acme", "action": "revenue:read", "resource": {"tenant": "acme"}}
+	not authz.allow with input as {"subject": exec, "tenant": "acme", "action": "cohorts:read", "resource": {"tenant": "acme"}}
 	not authz.allow with input as platform(exec, "finance:read")
 	not authz.allow with input as platform(exec, "overview:read")
 }
