@@ -45,7 +45,7 @@ class PortalSettings(ServiceSettings):
         default="trust_portal", description="Database of the board's revenue reports and PDFs (read only)."
     )
     slsa_target_l3: int = Field(
-        default=8, ge=0, description="Adoption target the SLSA view shows: repos at Build L3 (as SLSA_WATCH_TARGET_L3_REPOS)."
+        default=8, ge=0, description="The SLSA view's adoption target, repos at L3 (as SLSA_WATCH_TARGET_L3_REPOS)."
     )
     payment_terms_days: int = Field(
         default=30, ge=0, description="Days after issue an invoice is due (as the board's BOARD_PAYMENT_TERMS_DAYS)."
