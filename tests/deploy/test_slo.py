@@ -51,3 +51,10 @@ def test_promtool_accepts_the_generated_rules_and_the_burn_alert_pages_only_on_a
     tested = subprocess.run([promtool, "test", "rules", TESTS.name], cwd=tmp_path, capture_output=True, text=True,
                             timeout=120, check=False)  # fmt: skip
     assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def test_every_slos_fast_burn_page_can_fire():
+    """The page's 14.4x burn over an hour needs an error ratio of 14.4 x the budget: below 1, or it never pages."""
+    for path in sorted((ROOT / "deploy/slo").glob("*.yaml")):
+        [objective] = yaml.safe_load(path.read_text())["spec"]["objectives"]
+        assert 14.4 * (1 - objective["target"]) < 1, path.name
