@@ -309,6 +309,30 @@ def show_platform(port: int, period: str) -> None:
     refused = httpx.get(f"{base}/api/v1/platform/revenue", headers=bearer(base, "fin@acme-robotics"))
     print(f"fin@acme-robotics asks for the platform's revenue: HTTP {refused.status_code}")
     print(f"Board view:   {base}/ui/platform/board (sign in as ceo@trustportal or ops@trustportal)")
+    show_operations(base, ceo)
+
+
+def show_operations(base: str, ceo: dict[str, str]) -> None:
+    """The platform's own views: the cohorts, SLSA adoption across tenants, the evidence SLO."""
+    for row in httpx.get(f"{base}/api/v1/platform/cohorts", headers=ceo, timeout=5).json()["cohorts"][:3]:
+        line = ", above the 10% line" if row["over_line"] else ""
+        print(f"cohort {row['cohort']}: {row['verified']} of {row['requested']} verified, {row['failed']} failed "
+              f"({row['failure_rate']:.1%}{line}), time-to-first-verify p50 {seconds(row['ttfv_p50_s'])}")  # fmt: skip
+    adoption = httpx.get(f"{base}/api/v1/platform/slsa-adoption", headers=ceo, timeout=5).json()
+    rejected = len(adoption["rejections"])
+    print(f"SLSA adoption: {adoption['at_l3']} of {adoption['target_l3']} targeted repositories at Build L3 "
+          f"({adoption['repos']} repositories); {rejected} whose latest submission was rejected")  # fmt: skip
+    overall = httpx.get(f"{base}/api/v1/platform/evidence-slo", headers=ceo, timeout=5).json()["overall"]
+    print(f"evidence time-to-pack over {overall['timed']} pack(s): p50 {seconds(overall['p50_s'])}, "
+          f"p95 {seconds(overall['p95_s'])} (objective: p50 within 7 min)")  # fmt: skip
+    print(f"Platform views: {base}/ui/platform/cohorts, /ui/platform/slsa-adoption, /ui/platform/evidence-slo")
+
+
+def seconds(value: float | None) -> str:
+    """A duration in seconds for the console; a dash when there is none."""
+    if value is None:
+        return "-"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 
 def main() -> int:

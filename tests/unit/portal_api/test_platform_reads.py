@@ -65,7 +65,7 @@ async def test_a_cohort_can_be_chosen_and_an_unknown_one_says_so():
     missing = await platform_reads.cohorts(store, "nope", access(COHORT_FIELDS))
     assert missing["cohort"] is None and missing["empty"] == "No cohort named nope."
     nothing = await platform_reads.cohorts(InMemoryProjectionStore[TenantView](), None, access(COHORT_FIELDS))
-    assert nothing["cohorts"] == [] and "trust-portal-onboard import" in nothing["empty"]
+    assert nothing["cohorts"] == [] and "trust-portal-onboard --batch" in nothing["empty"]
 
 
 Outcome = Literal["verified", "rejected"]

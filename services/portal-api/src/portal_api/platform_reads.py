@@ -39,7 +39,7 @@ STATE_LABELS = {
     TenantState.ONBOARDED: "Verified",
 }
 EMPTY = {
-    "cohorts": "No cohort has onboarded yet. Send one with `trust-portal-onboard import tenants.csv --cohort NAME` "
+    "cohorts": "No cohort has onboarded yet. Send one with `trust-portal-onboard --batch tenants.csv --cohort NAME` "
     "(or the intake topic); its progress appears here while it runs.",
     "adoption": "No provenance has been verified for any tenant yet; repositories appear here by Build level once "
     "partners submit provenance.",
