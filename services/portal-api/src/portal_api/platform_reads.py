@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.read_models import SlsaRepoStatus, TenantState, TenantView
+from schemas.read_models import CohortView, SlsaRepoStatus, TenantState, TenantView
 from service_kit.quantiles import nearest_rank
 
 from portal_api.authorization import Access
@@ -49,48 +49,24 @@ EMPTY = {
 
 @dataclass(frozen=True)
 class Cohort:
-    """One cohort's figures, folded from its tenants' onboarding views."""
+    """One cohort's tenants; its counts are onboarding's own (CohortView), its quantiles folded here."""
 
     name: str
     tenants: tuple[TenantView, ...]
 
-    def count(self, *states: TenantState) -> int:
-        """How many of its tenants are in any of `states`."""
-        return sum(1 for t in self.tenants if t.state in states)
-
-    @property
-    def requested(self) -> int:
-        """Every tenant the cohort asked for."""
-        return len(self.tenants)
-
-    @property
-    def provisioned(self) -> int:
-        """Tenants provisioned, whatever became of their webhook."""
-        return self.requested - self.count(TenantState.REJECTED)
-
-    @property
-    def failed(self) -> int:
-        """Rejected requests and failed verifications."""
-        return self.count(TenantState.REJECTED, TenantState.VERIFICATION_FAILED)
-
-    @property
-    def in_flight(self) -> int:
-        """Provisioned tenants whose webhook verification has not ended."""
-        return self.count(TenantState.PROVISIONED)
-
     def summary(self) -> dict[str, Any]:
         """The cohort's row: the funnel, the failure rate against the line, time-to-first-verify p50/p95."""
+        view = CohortView(cohort=self.name, states={t.slug: t.state for t in self.tenants})
         times = [t.time_to_first_verify_s for t in self.tenants if t.time_to_first_verify_s is not None]
-        rate = self.failed / self.requested if self.requested else 0.0
         return {
             "cohort": self.name,
-            "requested": self.requested,
-            "provisioned": self.provisioned,
-            "verified": self.count(TenantState.ONBOARDED),
-            "failed": self.failed,
-            "in_flight": self.in_flight,
-            "failure_rate": rate,
-            "over_line": rate > FAILURE_LINE,
+            "requested": view.requested,
+            "provisioned": view.provisioned,
+            "verified": view.verified,
+            "failed": view.failed,
+            "in_flight": view.pending,
+            "failure_rate": view.failure_rate,
+            "over_line": view.failure_rate > FAILURE_LINE,
             "ttfv_p50_s": nearest_rank(times, 0.5),
             "ttfv_p95_s": nearest_rank(times, 0.95),
             "last_requested_at": max(t.requested_at for t in self.tenants).isoformat(),
