@@ -107,7 +107,19 @@ browser: ## Debian's Chromium and axe-core for the browser tests (Playwright dri
 test-integration: up browser ## Integration, e2e and browser tests against the real Kafka and FerretDB
 	@$(UV) run --frozen pytest -q tests/integration tests/e2e tests/browser
 
-test: lint typecheck policy-test k8s-validate test-unit test-integration ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e, browser
+podman: ## Debian's podman, runc and mmdebstrap (apt), for building and running the images here
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v mmdebstrap >/dev/null 2>&1 || \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc mmdebstrap >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc mmdebstrap >/dev/null; }; }
+	@podman --version
+
+images: install podman ## Every service's image (podman, local mmdebstrap base) and its SBOM in .local/images
+	@bash deploy/docker/build.sh
+
+test-images: images up ## Run each image as Kubernetes runs it against the local stack; labels, SBOM, reproducible digest
+	@$(UV) run --frozen pytest -q tests/images
+
+test: lint typecheck policy-test k8s-validate test-unit test-integration test-images ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e, browser
 
 demo: up ## The whole platform on the local stack, end to end
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
@@ -130,4 +142,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa promtool sloth slo dashboards grafana-schema crds policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint typecheck opa promtool sloth slo dashboards grafana-schema crds podman images test-images policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board

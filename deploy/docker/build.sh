@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make images`: every service's image, built here with podman on a local mmdebstrap base (no registry pull),
+# each with its CycloneDX SBOM beside it in .local/images/. Same commit -> same image digests: the build's
+# time is the commit's (SOURCE_DATE_EPOCH, --timestamp) and nothing in the image carries the clock.
+#   deploy/docker/build.sh [SERVICE...]      (default: all; VERSION, REVISION from the environment or git;
+#                                             NO_CACHE=1 rebuilds every layer)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+OUT="$ROOT/.local/images"
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/deploy/docker/containers.conf}"
+VERSION="${VERSION:-0.1.0}"
+REVISION="${REVISION:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
+EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}"
+CA=/etc/ssl/certs/ca-certificates.crt  # the host's bundle: PyPI through this network's proxy needs it
+BASE_PACKAGES="python3,python3-venv,libatomic1,ca-certificates"
+BASE_TAG="trust-portal/base:bookworm-$(echo "$BASE_PACKAGES" | sha256sum | cut -c1-12)"
+SERVICES=("$@")
+[ ${#SERVICES[@]} -gt 0 ] || SERVICES=(onboarding portal-api slsa-watch evidence board)
+
+command_of() {  # the process each image runs, as deploy/k8s names it
+  case "$1" in onboarding) echo onboarding-service ;; *) echo "$1" ;; esac
+}
+
+stage() { printf '%s images: %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+mkdir -p "$OUT"
+if ! podman image exists "$BASE_TAG"; then
+  stage "base: mmdebstrap bookworm minbase + $BASE_PACKAGES"
+  work="$(mktemp -d)"
+  SOURCE_DATE_EPOCH="$EPOCH" mmdebstrap --quiet --variant=minbase --include="$BASE_PACKAGES" \
+    --aptopt='Acquire::Retries "3"' bookworm "$work/rootfs.tar" http://deb.debian.org/debian
+  cp deploy/docker/base.Containerfile "$work/Containerfile"
+  podman build -q --timestamp "$EPOCH" -t "$BASE_TAG" "$work" >/dev/null
+  rm -rf "$work"
+fi
+for service in "${SERVICES[@]}"; do
+  stage "$service"
+  podman build -q --network=host -v "$CA:$CA:ro" ${NO_CACHE:+--no-cache} \
+    --build-arg BASE="localhost/$BASE_TAG" --build-arg SERVICE="$service" \
+    --build-arg COMMAND="$(command_of "$service")" --build-arg SOURCE_DATE_EPOCH="$EPOCH" \
+    --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
+    --timestamp "$EPOCH" -t "trust-portal/$service:$VERSION" -f deploy/docker/Dockerfile . >/dev/null
+  digest="$(podman image inspect --format '{{.Digest}}' "trust-portal/$service:$VERSION")"
+  # The SBOM cyclonedx-py made of the image's environment in the build stage (same layers: cached).
+  podman build -q --network=host -v "$CA:$CA:ro" --target build \
+    --build-arg BASE="localhost/$BASE_TAG" --build-arg SERVICE="$service" --build-arg SOURCE_DATE_EPOCH="$EPOCH" \
+    --build-arg COMMAND="$(command_of "$service")" \
+    --timestamp "$EPOCH" -t "trust-portal/$service-build:$VERSION" -f deploy/docker/Dockerfile . >/dev/null
+  holder="$(podman create "trust-portal/$service-build:$VERSION")"
+  podman cp "$holder:/opt/sbom.cdx.json" "$OUT/$service.cdx.json"
+  podman rm "$holder" >/dev/null
+  echo "$digest" > "$OUT/$service.digest"
+  stage "$service: $digest ($(podman image inspect --format '{{.Size}}' "trust-portal/$service:$VERSION") bytes)"
+done
