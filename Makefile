@@ -40,10 +40,11 @@ status: ## Show whether the local stack is running
 reset: ## Stop the local stack and delete its data
 	@$(STACK) reset
 
-lint: install ## ruff lint + format check, import-linter contracts
+lint: install ## ruff lint + format check, import-linter contracts, shellcheck of the shell scripts
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen lint-imports
+	@$(UV) run --frozen shellcheck .ci/run deploy/docker/build.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
 
 typecheck: install ## mypy strict over the packages; tests and benchmarks checked too (bodies, not signatures)
 	@$(UV) run --frozen mypy schemas/src libs/service-kit/src libs/transparency/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src services/board/src tests bench

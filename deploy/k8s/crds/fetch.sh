@@ -6,7 +6,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 PROXY="${GOPROXY_URL:-https://proxy.golang.org}"
 KEDA=v2.21.1 PROM=v0.85.0 OTEL=v0.140.0 STRIMZI=1.2.0
-JAVA="${JAVA21:-$(ls -d /usr/lib/jvm/temurin-2[5-9]*/bin/java 2>/dev/null | head -1)}"
+JAVA="${JAVA21:-$(find /usr/lib/jvm -maxdepth 3 -path '*/temurin-2[1-9]*/bin/java' 2>/dev/null | sort | tail -1)}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
