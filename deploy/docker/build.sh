@@ -36,17 +36,15 @@ if ! podman image exists "$BASE_TAG"; then
 fi
 for service in "${SERVICES[@]}"; do
   stage "$service"
-  podman build -q --network=host -v "$CA:$CA:ro" ${NO_CACHE:+--no-cache} \
-    --build-arg BASE="localhost/$BASE_TAG" --build-arg SERVICE="$service" \
-    --build-arg COMMAND="$(command_of "$service")" --build-arg SOURCE_DATE_EPOCH="$EPOCH" \
-    --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
-    --timestamp "$EPOCH" -t "trust-portal/$service:$VERSION" -f deploy/docker/Dockerfile . >/dev/null
+  # One set of arguments for both passes, so the SBOM pass reuses the image's build stage layer for layer.
+  args=(--network=host -v "$CA:$CA:ro" --build-arg BASE="localhost/$BASE_TAG" --build-arg SERVICE="$service"
+        --build-arg COMMAND="$(command_of "$service")" --build-arg SOURCE_DATE_EPOCH="$EPOCH"
+        --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" --timestamp "$EPOCH"
+        -f deploy/docker/Dockerfile)
+  podman build -q "${args[@]}" ${NO_CACHE:+--no-cache} -t "trust-portal/$service:$VERSION" . >/dev/null
   digest="$(podman image inspect --format '{{.Digest}}' "trust-portal/$service:$VERSION")"
   # The SBOM cyclonedx-py made of the image's environment in the build stage (same layers: cached).
-  podman build -q --network=host -v "$CA:$CA:ro" --target build \
-    --build-arg BASE="localhost/$BASE_TAG" --build-arg SERVICE="$service" --build-arg SOURCE_DATE_EPOCH="$EPOCH" \
-    --build-arg COMMAND="$(command_of "$service")" \
-    --timestamp "$EPOCH" -t "trust-portal/$service-build:$VERSION" -f deploy/docker/Dockerfile . >/dev/null
+  podman build -q "${args[@]}" --target build -t "trust-portal/$service-build:$VERSION" . >/dev/null
   holder="$(podman create "trust-portal/$service-build:$VERSION")"
   podman cp "$holder:/opt/sbom.cdx.json" "$OUT/$service.cdx.json"
   podman rm "$holder" >/dev/null
