@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/screenshots/ (kept by CI as artifacts).
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -244,6 +245,8 @@ def sign_in(page: Page, base: str, name: str) -> None:
     page.get_by_role("link", name="Sign in as a development user").click()
     page.get_by_label(name).check()
     page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/dev/sign-in"))  # the form was answered
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # by a signed-in page
 
 
 def test_sign_in_switch_tenant_and_each_tab_shows_that_tenants_data(page: Page, portal_url: str):
@@ -252,11 +255,11 @@ def test_sign_in_switch_tenant_and_each_tab_shows_that_tenants_data(page: Page, 
     expect(page.get_by_role("heading", level=1)).to_have_text("cobalt-sys: overview")
     expect(page.locator("[data-field=display_name]")).to_have_text("Cobalt Systems")
     switcher = page.get_by_label("Tenant")
-    assert switcher.locator("option").all_inner_texts() == ["cobalt-sys", "delta-forge"]  # exactly Cy's tenants
+    expect(switcher.locator("option")).to_have_text(["cobalt-sys", "delta-forge"])  # exactly Cy's tenants
     shot(page, "01-overview-cobalt-sys")
 
     tabs = page.get_by_role("navigation", name="Views of cobalt-sys")
-    assert tabs.get_by_role("link").all_inner_texts() == ["Overview", "SLSA map", "Evidence packs"]  # engineer
+    expect(tabs.get_by_role("link")).to_have_text(["Overview", "SLSA map", "Evidence packs"])  # engineer
     tabs.get_by_role("link", name="SLSA map").click()
     expect(page.get_by_role("row", name="github.com/cobalt-sys/firmware")).to_contain_text("L3")
     shot(page, "02-slsa-cobalt-sys")
@@ -280,7 +283,7 @@ def test_sign_in_switch_tenant_and_each_tab_shows_that_tenants_data(page: Page, 
     expect(page.get_by_role("alert")).to_contain_text("do not include access")
     page.goto(f"{portal_url}/ui/tenants/acme-robotics/overview")
     assert "Acme Robotics" not in page.content()
-    assert page.get_by_label("Tenant").locator("option").all_inner_texts() == ["cobalt-sys", "delta-forge"]
+    expect(page.get_by_label("Tenant").locator("option")).to_have_text(["cobalt-sys", "delta-forge"])
 
 
 def test_a_field_withheld_by_the_presentation_guard_is_absent_from_the_page(page: Page, portal_url: str):
@@ -367,8 +370,8 @@ def test_every_page_passes_the_wcag_aa_checks_of_axe(browser: Browser, portal_ur
 def test_an_executive_reads_the_board_packs_and_the_platform_revenue_with_the_keyboard(page: Page, portal_url: str):
     sign_in(page, portal_url, "Eve Executive")
     platform = page.get_by_role("navigation", name="Platform views")
-    assert platform.get_by_role("link").all_inner_texts() == [
-        "Cohorts", "SLSA adoption", "Evidence SLO", "Board packs", "Revenue"]  # fmt: skip
+    expect(platform.get_by_role("link")).to_have_text(
+        ["Cohorts", "SLSA adoption", "Evidence SLO", "Board packs", "Revenue"])  # fmt: skip
     platform.get_by_role("link", name="Board packs").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Platform: board packs")
@@ -464,8 +467,7 @@ def test_an_executive_reads_slsa_adoption_and_the_evidence_slo_across_tenants(pa
 def test_a_tenants_finance_user_sees_payment_status_and_never_the_platform(page: Page, portal_url: str):
     sign_in(page, portal_url, "Finn Finance")
     page.goto(f"{portal_url}/ui/tenants/acme-robotics/finance")
-    statuses = page.locator("[data-status]").all_inner_texts()
-    assert statuses == ["Partially paid", "Overdue"], statuses
+    expect(page.locator("[data-status]")).to_have_text(["Partially paid", "Overdue"])
     expect(page.locator(".standing").first).to_contain_text("€2,000.00 received, €3,114.00 due by")
     assert page.get_by_role("navigation", name="Platform views").count() == 0
     shot(page, "12-finance-payment-status")
