@@ -114,4 +114,5 @@ class Portal:
         """How long to wait before the next attempt: what the portal asked, else exponential with jitter."""
         if asked is not None:
             return asked
-        return min(self.backoff_s * 2 ** (attempt - 1), 30.0) * (0.5 + random.random() / 2)
+        base: float = min(self.backoff_s * 2.0 ** (attempt - 1), 30.0)
+        return base * (0.5 + random.random() / 2)

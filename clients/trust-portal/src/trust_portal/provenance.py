@@ -42,7 +42,7 @@ def envelopes(path: Path) -> list[dict[str, Any]]:
             continue
         try:
             envelope = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ProvenanceFileError(f"{path}:{number}: not JSON ({exc.msg})") from None
         missing = [
             f for f in ("payloadType", "payload", "signatures") if not isinstance(envelope, dict) or f not in envelope
