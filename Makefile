@@ -47,7 +47,7 @@ lint: install ## ruff lint + format check, import-linter contracts, shellcheck o
 	@$(UV) run --frozen shellcheck .ci/run deploy/docker/build.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
 
 typecheck: install ## mypy strict over the packages; tests and benchmarks checked too (bodies, not signatures)
-	@$(UV) run --frozen mypy schemas/src libs/service-kit/src libs/transparency/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src services/board/src tests bench
+	@$(UV) run --frozen mypy schemas/src libs/service-kit/src libs/transparency/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src services/board/src clients/trust-portal/src tests bench
 
 opa: ## Build the OPA binary into .local/bin (Go module proxy), for policy tests
 	@command -v opa >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/open-policy-agent/opa@$(OPA_VERSION)

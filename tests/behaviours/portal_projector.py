@@ -14,6 +14,7 @@ from schemas.audit import AccessDecided, AccessDecidedData
 from schemas.billing import PaymentReceived, PaymentReceivedData
 from schemas.board import BoardPackBuilt, BoardPackBuiltData, BoardPackFailed, BoardPackFailedData, Check
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
+from schemas.provenance import ProvenanceRejected, ProvenanceRejectedData, ProvenanceVerified, ProvenanceVerifiedData
 from schemas.tenant import PLATFORM_TENANT
 
 from schemas import topics
@@ -110,3 +111,39 @@ async def payments_count_once_and_board_packs_are_kept_built_or_refused(
         True,
     )
     assert packs["req-failed"].state == "failed" and "portal unreachable" in packs["req-failed"].reason
+
+
+def verdicts() -> tuple[ProvenanceVerified, ProvenanceRejected]:
+    verified = ProvenanceVerified.create(
+        data=ProvenanceVerifiedData(
+            submission_id="sub-ok", repo="github.com/acme/robot", artifact_name="robot.tar.gz",
+            artifact_sha256="b" * 64, builder_id="https://ci.example/hermetic", source_repo="github.com/acme/robot",
+            source_ref="refs/tags/v1", build_level=3, hermetic=True, dependencies_pinned=True, signed_by="k1",
+            policy_id="p-1", verified_at=NOW,
+        ),
+        source="/tests", tenantid="acme", time=NOW,
+    )  # fmt: skip
+    rejected = ProvenanceRejected.create(
+        data=ProvenanceRejectedData(
+            submission_id="sub-bad", repo="github.com/acme/robot", artifact_name="robot.tar.gz",
+            artifact_sha256="c" * 64, reasons=("subject: the artifact's sha256 is not a subject",), build_level=0,
+            rejected_at=NOW,
+        ),
+        source="/tests", tenantid="acme", time=NOW,
+    )  # fmt: skip
+    return verified, rejected
+
+
+async def each_submission_keeps_its_one_verdict(
+    publish: Publish, settle: Callable[[], Awaitable[None]], deps: handlers.Deps
+) -> None:
+    """A verdict delivered twice is kept once; verified and rejected verdicts keep their level, checks and reasons."""
+    verified, rejected = verdicts()
+    for event in (verified, rejected, verified):
+        await publish(event, topics.PROVENANCE_EVENTS)
+    await settle()
+    kept = {v.submission_id: v for v in await deps.verdicts.find({"tenant": "acme"})}
+    assert kept.keys() == {"sub-ok", "sub-bad"}
+    ok, bad = kept["sub-ok"], kept["sub-bad"]
+    assert (ok.status, ok.build_level, ok.hermetic, ok.dependencies_pinned) == ("verified", 3, True, True)
+    assert (bad.status, bad.build_level, bad.reasons) == ("rejected", 0, rejected.data.reasons)

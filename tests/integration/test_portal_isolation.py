@@ -17,6 +17,7 @@ from tests.integration.conftest import MONGO
 from tests.integration.portal_support import ROLES
 
 MARK = "ACME-PRIVATE"
+SUBMISSION = "00000000-0000-4000-8000-000000000001"  # a submission id the sweep asks about in every tenant
 PACK = "acme-pack-0001"  # an id the callers send (their own audit trail may echo it); its contents carry MARK
 NOW = datetime.now(UTC)
 # A valid body for each write, so a refusal is the policy's and not the validator's.
@@ -28,6 +29,12 @@ BODIES = {
         "artifact_name": "y",
         "artifact_sha256": "b" * 64,
         "envelope": {"payloadType": "t", "payload": "cA==", "signatures": [{"sig": "cw=="}]},
+    },
+    ("post", "/api/v1/tenants/{tenant}/runner-events"): {
+        "kind": "queued",
+        "job_id": "sweep-job",
+        "pool": "hermetic-linux",
+        "repo": "github.com/x/y",
     },
     ("post", "/api/v1/tenants/{tenant}/trust-policy"): {
         "keys": [
@@ -112,7 +119,7 @@ def credentials(client, issuer, tenant: str) -> dict[str, dict[str, str]]:
 
 def call(client, method: str, template: str, tenant: str, key_id: str, headers: dict[str, str]):
     path = template.replace("{tenant}", tenant).replace("{key_id}", key_id)
-    path = path.replace("{pack_id}", PACK).replace("{file}", "signature")
+    path = path.replace("{pack_id}", PACK).replace("{file}", "signature").replace("{submission_id}", SUBMISSION)
     assert "{" not in path, f"the sweep does not know a parameter of {template}"
     body = BODIES.get((method, template))
     if method in {"post", "put", "patch"}:

@@ -27,6 +27,7 @@ async def on_kafka(settings, behaviour, done) -> None:
         board_packs=stores.board_packs,
         evidence_packs=stores.evidence_packs,
         trust_policies=stores.trust_policies,
+        verdicts=stores.verdicts,
     )
     used = (topics.AUDIT_EVENTS, topics.POLICY_EVENTS, topics.BILLING_EVENTS, topics.BOARD_EVENTS)
     await ensure_topics(settings.kafka_bootstrap, [settings.topic(t) for t in used])

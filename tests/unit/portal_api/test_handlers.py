@@ -29,6 +29,7 @@ def deps() -> handlers.Deps:
         board_packs=InMemoryProjectionStore[BoardPackView](),
         evidence_packs=InMemoryProjectionStore[EvidencePackView](),
         trust_policies=InMemoryProjectionStore[TrustPolicyView](),
+        verdicts=InMemoryProjectionStore(),
     )
 
 

@@ -18,6 +18,7 @@ from tests.behaviours import portal_projector
 BEHAVIOURS = [
     portal_projector.decisions_are_filed_once_and_the_newest_policy_wins,
     portal_projector.payments_count_once_and_board_packs_are_kept_built_or_refused,
+    portal_projector.each_submission_keeps_its_one_verdict,
 ]
 
 
@@ -32,6 +33,7 @@ async def test_the_projector_behaviour_holds_on_the_test_broker(behaviour):
         board_packs=InMemoryProjectionStore(),
         evidence_packs=InMemoryProjectionStore(),
         trust_policies=InMemoryProjectionStore(),
+        verdicts=InMemoryProjectionStore(),
     )
     dead: list[Any] = []
 

@@ -4,8 +4,8 @@ No `from __future__ import annotations`: FastAPI resolves the signatures at defi
 """
 
 import json
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -17,6 +17,15 @@ from schemas.envelope import CloudEvent
 from schemas.evidence import SCOPES, PackRequested, PackRequestedData, Scope
 from schemas.policy import TrustedBuilder, TrustedKey, TrustPolicyUpdated, TrustPolicyUpdatedData
 from schemas.provenance import MAX_ENVELOPE_BYTES, ProvenanceSubmitted, ProvenanceSubmittedData, canonical_repo
+from schemas.runner import (
+    HermeticJobFinished,
+    HermeticJobFinishedData,
+    HermeticJobQueued,
+    HermeticJobQueuedData,
+    HermeticJobStarted,
+    HermeticJobStartedData,
+    Outcome,
+)
 from schemas.tenant import PLATFORM_TENANT
 
 from portal_api import platform_reads, reads
@@ -39,6 +48,9 @@ Month = Annotated[
 ]
 CohortName = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Cohort name (default: the newest cohort).")
+]
+SubmissionId = Annotated[
+    str, Path(pattern=r"^[0-9a-f-]{36}$", description="The submission id the provenance POST answered with.")
 ]
 KeyId = Annotated[str, Path(pattern=KEY_ID_PATTERN, description="API key id (16 characters of a-z, 2-7).")]
 IdempotencyKey = Annotated[
@@ -86,6 +98,45 @@ class ProvenanceSubmission(BaseModel):
         if len(json.dumps(envelope, separators=(",", ":"))) > MAX_ENVELOPE_BYTES:
             raise ValueError(f"the envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
         return envelope
+
+
+RUNNER_EVENT_PAST = timedelta(days=1)
+RUNNER_EVENT_FUTURE = timedelta(minutes=5)
+
+
+class RunnerEventReport(BaseModel):
+    """A hermetic CI job's step in life, as the release workflow reports it (slsa-watch folds the queues)."""
+
+    kind: Literal["queued", "started", "finished"]
+    job_id: str = Field(min_length=1, max_length=200, description="The CI system's job id (e.g. run id/attempt/job).")
+    pool: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$", description="Runner pool.")
+    concurrency_group: str = Field(default="", max_length=300, description="e.g. hermetic-<ref>.")
+    repo: str = Field(min_length=1, max_length=300, description="The repository the job builds.")
+    priority: Literal["release", "default"] = Field(default="default", description="queued: the job's priority.")
+    runner: str = Field(default="", max_length=200, description="started: the runner that picked the job up.")
+    outcome: Outcome | None = Field(default=None, description="finished: succeeded, failed or cancelled.")
+    at: datetime | None = Field(
+        default=None, description="When it happened (default: now); within the last day and not in the future."
+    )
+
+    @field_validator("repo")
+    @classmethod
+    def _canonical_repo(cls, repo: str) -> str:
+        return canonical_repo(repo)
+
+    @model_validator(mode="after")
+    def _fields_of_the_kind(self) -> "RunnerEventReport":
+        if self.kind == "started" and not self.runner:
+            raise ValueError("a started event names its runner")
+        if self.kind == "finished" and self.outcome is None:
+            raise ValueError("a finished event names its outcome (succeeded, failed or cancelled)")
+        if self.at is not None:
+            if self.at.tzinfo is None:
+                raise ValueError("at: give a time zone (e.g. 2026-12-03T10:00:00Z)")
+            now = datetime.now(UTC)
+            if not now - RUNNER_EVENT_PAST <= self.at <= now + RUNNER_EVENT_FUTURE:
+                raise ValueError("at: must be within the last day and not in the future")
+        return self
 
 
 class TrustPolicy(BaseModel):
@@ -268,6 +319,42 @@ def api_routes(parts: RequestParts) -> APIRouter:
             who, tenant, "provenance:submit", path, body, idempotency_key, topics.PROVENANCE_SUBMITTED,
             "provenance_submissions",
         )  # fmt: skip
+        return accepted(await parts.writes.accept(write, build))
+
+    @router.get(
+        "/tenants/{tenant}/provenance/{submission_id}",
+        summary="A submission's verdict: pending, verified (level, hermetic, pinned) or rejected (every reason)",
+    )
+    async def provenance_verdict(tenant: Tenant, submission_id: SubmissionId, who: Who) -> dict[str, Any]:
+        path = f"/tenants/{tenant}/provenance/{submission_id}"
+        access = await admitted(who, tenant, "provenance:read", path)
+        return await reads.verdict(reads_of.verdicts, tenant, submission_id, access)
+
+    @router.post(
+        "/tenants/{tenant}/runner-events", status_code=202, summary="Report a hermetic CI job queued, started, finished"
+    )
+    async def report_runner_event(
+        tenant: Tenant, body: RunnerEventReport, who: Who, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        path = f"/tenants/{tenant}/runner-events"
+
+        def build(ident: str, at: datetime) -> tuple[CloudEvent, dict[str, Any]]:
+            when = body.at or at
+            job = {"job_id": body.job_id, "pool": body.pool, "concurrency_group": body.concurrency_group,
+                   "repo": body.repo}  # fmt: skip
+            event: CloudEvent
+            if body.kind == "queued":
+                data_q = HermeticJobQueuedData(**job, priority=body.priority, queued_at=when)
+                event = HermeticJobQueued.create(data=data_q, id=ident, source=SOURCE, tenantid=tenant, time=at)
+            elif body.kind == "started":
+                data_s = HermeticJobStartedData(**job, runner=body.runner, started_at=when)
+                event = HermeticJobStarted.create(data=data_s, id=ident, source=SOURCE, tenantid=tenant, time=at)
+            else:
+                data_f = HermeticJobFinishedData(**job, outcome=body.outcome or "failed", finished_at=when)
+                event = HermeticJobFinished.create(data=data_f, id=ident, source=SOURCE, tenantid=tenant, time=at)
+            return event, {"event_id": ident, "status": "accepted", "kind": body.kind, "job_id": body.job_id}
+
+        write = Write(who, tenant, "runner:report", path, body, idempotency_key, topics.RUNNER_EVENTS, None)
         return accepted(await parts.writes.accept(write, build))
 
     @router.post("/tenants/{tenant}/trust-policy", status_code=202, summary="Register the tenant's trust policy")

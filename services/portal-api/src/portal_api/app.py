@@ -149,6 +149,7 @@ def build_app(
             slsa_repos=stores.slsa_repos,
             slsa_target_l3=settings.slsa_target_l3,
             trust_policies=stores.trust_policies,
+            verdicts=stores.verdicts,
             evidence_packs=stores.evidence_packs,
             usage=stores.usage,
             ledger=Ledger(stores.invoices, stores.payments, settings.payment_terms_days, now),
@@ -167,6 +168,7 @@ def build_app(
             board_packs=stores.board_packs,
             evidence_packs=stores.evidence_packs,
             trust_policies=stores.trust_policies,
+            verdicts=stores.verdicts,
         )
         broker.include_router(projection_routes(settings, deps, dead_letters.send_record))
     dev_users = load_members(Path(settings.dev_users_file)) if dev and settings.dev_users_file else []

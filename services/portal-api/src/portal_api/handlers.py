@@ -9,11 +9,20 @@ from schemas.billing import BillingFact, InvoiceIssued, PaymentReceived, UsageRe
 from schemas.board import BoardFact
 from schemas.evidence import EvidenceFact, PackBuilt
 from schemas.policy import PolicyFact, TrustPolicyUpdated
+from schemas.provenance import ProvenanceVerdict
 
 from portal_api import projections
 from portal_api.audit import AuditEntry
 from portal_api.ports import WritableViews
-from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
+from portal_api.views import (
+    BoardPackView,
+    EvidencePackView,
+    InvoiceEntry,
+    PaymentEntry,
+    TrustPolicyView,
+    UsageEntry,
+    VerdictView,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Deps:
     board_packs: WritableViews[BoardPackView]
     evidence_packs: WritableViews[EvidencePackView]
     trust_policies: WritableViews[TrustPolicyView]
+    verdicts: WritableViews[VerdictView]
 
 
 async def on_access_decided(events: list[AccessDecided], deps: Deps) -> int:
@@ -61,3 +71,8 @@ async def on_policy(event: PolicyFact, deps: Deps) -> None:
         view = projections.trust_policy(await deps.trust_policies.get(event.tenantid), event)
         if view is not None:
             await deps.trust_policies.save(event.tenantid, view)
+
+
+async def on_verdict(event: ProvenanceVerdict, deps: Deps) -> None:
+    """Keep each submission's verdict, once (what `GET .../provenance/{id}` answers)."""
+    await deps.verdicts.insert_once(*projections.verdict(event))

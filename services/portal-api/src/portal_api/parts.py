@@ -19,7 +19,7 @@ from portal_api.members import Member
 from portal_api.metering import Metering
 from portal_api.ports import Views
 from portal_api.reads import Ledger
-from portal_api.views import BoardPackView, EvidencePackView, TrustPolicyView, UsageEntry
+from portal_api.views import BoardPackView, EvidencePackView, TrustPolicyView, UsageEntry, VerdictView
 from portal_api.writes import Writes
 
 V = TypeVar("V", bound=BaseModel)
@@ -55,6 +55,7 @@ class ReadModels:
     slsa_repos: Views[SlsaRepoStatus]
     slsa_target_l3: int
     trust_policies: Views[TrustPolicyView]
+    verdicts: Views[VerdictView]
     evidence_packs: Views[EvidencePackView]
     usage: Views[UsageEntry]
     ledger: Ledger

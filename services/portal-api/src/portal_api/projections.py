@@ -7,10 +7,19 @@ from schemas.billing import InvoiceIssued, PaymentReceived, UsageRecorded
 from schemas.board import BoardPackBuilt, BoardPackFailed
 from schemas.evidence import PackBuilt
 from schemas.policy import TrustPolicyUpdated
+from schemas.provenance import ProvenanceRejected, ProvenanceVerified
 from service_kit.folds import newest_wins
 
 from portal_api.audit import AuditEntry
-from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
+from portal_api.views import (
+    BoardPackView,
+    EvidencePackView,
+    InvoiceEntry,
+    PaymentEntry,
+    TrustPolicyView,
+    UsageEntry,
+    VerdictView,
+)
 
 
 def audit_entries(events: list[AccessDecided]) -> list[tuple[str, AuditEntry]]:
@@ -42,6 +51,11 @@ def board_pack(event: BoardPackBuilt | BoardPackFailed) -> tuple[str, BoardPackV
 def evidence_pack(event: PackBuilt) -> tuple[str, EvidencePackView]:
     """A built pack, keyed by pack id, with its signature, proof and tree head."""
     return event.data.pack_id, EvidencePackView.of(event)
+
+
+def verdict(event: ProvenanceVerified | ProvenanceRejected) -> tuple[str, VerdictView]:
+    """A submission's verdict, keyed by submission id (slsa-watch gives each submission one verdict)."""
+    return event.data.submission_id, VerdictView.of(event)
 
 
 def trust_policy(current: TrustPolicyView | None, event: TrustPolicyUpdated) -> TrustPolicyView | None:

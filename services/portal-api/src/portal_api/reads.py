@@ -26,6 +26,7 @@ from portal_api.views import (
     PaymentEntry,
     TrustPolicyView,
     UsageEntry,
+    VerdictView,
     usage_by_period,
 )
 
@@ -84,6 +85,19 @@ async def slsa_map(
         "withheld": withheld(access),
         "empty": None if rows else empty("slsa", tenant),
     }
+
+
+async def verdict(verdicts: Views[VerdictView], tenant: str, submission_id: str, access: Access) -> dict[str, Any]:
+    """A submission's verdict, or `pending` while slsa-watch has not judged it.
+
+    An id no verdict of this tenant carries is `pending` too: another tenant's id reveals nothing.
+    """
+    found = await verdicts.get(submission_id)
+    if found is None or found.tenant != tenant:
+        return {"tenant": tenant, "submission_id": submission_id, "status": "pending", "withheld": withheld(access)}
+    row = only(found.model_dump(mode="json"), access)
+    return {**row, "tenant": tenant, "submission_id": submission_id, "status": found.status,
+            "withheld": withheld(access)}  # fmt: skip
 
 
 async def evidence_packs(packs_of: Views[EvidencePackView], tenant: str, access: Access) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from schemas.billing import BillingFact
 from schemas.board import BoardFact
 from schemas.evidence import EvidenceFact
 from schemas.policy import PolicyFact
+from schemas.provenance import ProvenanceVerdict
 from service_kit.decoding import decode_each, raw_batch_decoder
 
 from portal_api import handlers
@@ -84,5 +85,15 @@ def projection_routes(settings: PortalSettings, deps: handlers.Deps, dead_letter
     )
     async def on_board(event: BoardFact) -> None:
         await handlers.on_board(event, deps)
+
+    @router.subscriber(
+        settings.topic(topics.PROVENANCE_EVENTS),
+        group_id=f"{settings.service_name}-provenance",
+        auto_offset_reset="earliest",
+        title="portal-api-provenance:provenance.events.v1",
+        description="Keeps each submission's verdict by submission id: what a release waits for.",
+    )
+    async def on_verdict(event: ProvenanceVerdict) -> None:
+        await handlers.on_verdict(event, deps)
 
     return router

@@ -20,6 +20,7 @@ from schemas.board import BoardPackBuilt, BoardPackFailed, Check
 from schemas.envelope import Contract, UtcDatetime
 from schemas.evidence import PackBuilt
 from schemas.policy import TrustPolicyUpdated, TrustPolicyUpdatedData
+from schemas.provenance import ProvenanceRejected, ProvenanceVerified
 
 
 class UsageEntry(Contract):
@@ -151,3 +152,40 @@ class BoardPackView(Contract):
         """The completeness report as a document of its own (a download beside the PDF)."""
         return {"period": self.period, "sha256": self.sha256, "complete": self.complete,
                 "checks": [c.model_dump() for c in self.checks]}  # fmt: skip
+
+
+class VerdictView(Contract):
+    """slsa-watch's verdict on one submission (collection `portal_verdicts`, key: submission id).
+
+    What a release step waits for (`trust-portal verdict ID --wait`): verified or rejected, the level
+    reached, the organisation's checks and, when rejected, every reason.
+    """
+
+    tenant: str
+    submission_id: str
+    status: Literal["verified", "rejected"]
+    repo: str
+    artifact_name: str
+    artifact_sha256: str
+    build_level: int
+    hermetic: bool = False
+    dependencies_pinned: bool = False
+    builder_id: str = ""
+    reasons: tuple[str, ...] = ()
+    decided_at: UtcDatetime
+
+    @classmethod
+    def of(cls, event: ProvenanceVerified | ProvenanceRejected) -> VerdictView:
+        """The view of one verdict event."""
+        if isinstance(event, ProvenanceRejected):
+            r = event.data
+            return cls(tenant=event.tenantid, submission_id=r.submission_id, status="rejected", repo=r.repo,
+                       artifact_name=r.artifact_name, artifact_sha256=r.artifact_sha256, build_level=r.build_level,
+                       reasons=r.reasons, decided_at=r.rejected_at)  # fmt: skip
+        v = event.data
+        return cls(
+            tenant=event.tenantid, submission_id=v.submission_id, status="verified", repo=v.repo,
+            artifact_name=v.artifact_name, artifact_sha256=v.artifact_sha256, build_level=v.build_level,
+            hermetic=v.hermetic, dependencies_pinned=v.dependencies_pinned, builder_id=v.builder_id,
+            decided_at=v.verified_at,
+        )  # fmt: skip

@@ -17,7 +17,15 @@ from portal_api.audit import AuditEntry
 from portal_api.idempotency import IdempotencyKeys
 from portal_api.members import Member
 from portal_api.settings import PortalSettings
-from portal_api.views import BoardPackView, EvidencePackView, InvoiceEntry, PaymentEntry, TrustPolicyView, UsageEntry
+from portal_api.views import (
+    BoardPackView,
+    EvidencePackView,
+    InvoiceEntry,
+    PaymentEntry,
+    TrustPolicyView,
+    UsageEntry,
+    VerdictView,
+)
 
 # The portal's own collections (database PORTAL_MONGO_DB).
 API_KEYS = "portal_api_keys"
@@ -29,6 +37,7 @@ PAYMENTS = "portal_payments"
 BOARD_PACKS = "portal_board_packs"
 TRUST_POLICIES = "portal_trust_policies"
 EVIDENCE_PACKS = "portal_evidence_packs"
+VERDICTS = "portal_verdicts"
 IDEMPOTENCY = "portal_idempotency"
 RATE_LIMITS = "portal_rate_limits"
 # Read models other services own; the portal only reads them.
@@ -70,6 +79,7 @@ class PortalStores:
     board_pdfs: GridFsArchives
     trust_policies: ProjectionStore[TrustPolicyView]
     evidence_packs: ProjectionStore[EvidencePackView]
+    verdicts: ProjectionStore[VerdictView]
     archives: GridFsArchives
     idempotency: IdempotencyKeys
 
@@ -91,6 +101,7 @@ class PortalStores:
             board_pdfs=GridFsArchives(AsyncGridFSBucket(mongo[settings.board_db], bucket_name=BOARD_PDF_BUCKET)),
             trust_policies=ProjectionStore(db[TRUST_POLICIES], TrustPolicyView),
             evidence_packs=ProjectionStore(db[EVIDENCE_PACKS], EvidencePackView),
+            verdicts=ProjectionStore(db[VERDICTS], VerdictView),
             archives=GridFsArchives(AsyncGridFSBucket(mongo[settings.evidence_db], bucket_name=EVIDENCE_BUCKET)),
             idempotency=IdempotencyKeys(db[IDEMPOTENCY]),
         )

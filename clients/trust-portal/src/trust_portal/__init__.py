@@ -1,0 +1,1 @@
+"""trust-portal: the partner CLI of Trust Portal (submit provenance, report runner events, wait for verdicts)."""
