@@ -131,6 +131,23 @@ def test_submitting_twice_sends_the_same_idempotency_key_so_a_rerun_step_never_s
     assert json.loads(seen[0].content)["artifact_sha256"] == hashlib.sha256(b"release bytes").hexdigest()
 
 
+def test_an_image_is_submitted_by_its_digest_and_a_malformed_digest_is_refused_before_any_call(
+    tmp_path, monkeypatch, capsys
+):
+    path, _ = signed_envelope(tmp_path, "c" * 64)
+    seen: list[httpx.Request] = []
+    transport = scripted([httpx.Response(202, json={"submission_id": "s-2"})], seen)
+    monkeypatch.setattr(cli, "Portal", lambda **kw: Portal(**kw, transport=transport, sleep=lambda _: None))
+    argv = ["submit-provenance", "--provenance", str(path), "--repo", "github.com/acme/robot"]
+    assert cli.run([*argv, "--digest", "sha256:" + "C" * 64, "--name", "ghcr.io/acme/robot"], ENV) == 0
+    sent = json.loads(seen[0].content)
+    assert (sent["artifact_sha256"], sent["artifact_name"]) == ("c" * 64, "ghcr.io/acme/robot")
+    assert cli.run([*argv, "--digest", "sha256:" + "c" * 64], ENV) == cli.ERROR  # no --name
+    assert cli.run([*argv, "--digest", "md5:" + "c" * 32, "--name", "x"], ENV) == cli.ERROR
+    assert len(seen) == 1
+    assert "needs --name" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("status", "code"), [("verified", 0), ("rejected", 1), ("pending", 3)])
 def test_verdict_exits_by_the_verdict_so_a_release_can_gate_on_it(monkeypatch, capsys, status, code):
     body = {"submission_id": "s-1", "status": status, "build_level": 3 if status == "verified" else 0,

@@ -1,6 +1,7 @@
 """`trust-portal`: what a release job runs against the portal.
 
   trust-portal submit-provenance --artifact FILE --provenance FILE.intoto.jsonl --repo REPO [--wait]
+  trust-portal submit-provenance --digest sha256:HEX --name IMAGE --provenance FILE --repo REPO [--wait]
   trust-portal runner-event queued|started|finished --job-id ID --pool POOL --repo REPO ...
   trust-portal verdict SUBMISSION_ID [--wait] [--timeout S] [--json]
 
@@ -34,7 +35,11 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     submit = commands.add_parser("submit-provenance", help="Submit an artifact's provenance; prints the submission id.")
-    submit.add_argument("--artifact", type=Path, required=True, help="The released file (its sha256 is submitted).")
+    artifact = submit.add_mutually_exclusive_group(required=True)
+    artifact.add_argument("--artifact", type=Path, help="The released file (its sha256 is submitted).")
+    artifact.add_argument(
+        "--digest", help="The artifact's sha256:HEX instead of a file: a container image's digest (needs --name)."
+    )
     submit.add_argument(
         "--provenance", type=Path, required=True, help="DSSE envelope(s), one per line (.intoto.jsonl)."
     )
@@ -80,9 +85,11 @@ def portal_from(args: argparse.Namespace, environ: dict[str, str]) -> Portal:
 def submit(portal: Portal, args: argparse.Namespace, environ: dict[str, str]) -> str:
     """Submit the envelope naming the artifact (countersigned if asked); the submission id."""
     for path in (args.artifact, args.provenance):
-        if not path.is_file():
+        if path is not None and not path.is_file():
             raise ProvenanceFileError(f"{path}: no such file")
-    sha256 = sha256_file(args.artifact)
+    sha256 = sha256_file(args.artifact) if args.artifact else digest_hex(args.digest)
+    if args.artifact is None and not args.name:
+        raise ProvenanceFileError("--digest needs --name (the image, e.g. ghcr.io/acme/robot)")
     envelope = naming(args.provenance, sha256)
     if args.sign_key_env:
         pem = environ.get(args.sign_key_env)
@@ -95,6 +102,15 @@ def submit(portal: Portal, args: argparse.Namespace, environ: dict[str, str]) ->
     answer = portal.request("POST", "/provenance", body=body, key=key)
     print(f"submitted {body['artifact_name']} ({sha256[:12]}) for {answer.get('repo', args.repo)}", file=sys.stderr)
     return str(answer["submission_id"])
+
+
+def digest_hex(digest: str) -> str:
+    """The hex of a `sha256:HEX` digest (a bare 64-digit hex too), lower case; a clear error otherwise."""
+    algorithm, _, value = digest.strip().rpartition(":")
+    value = value.lower()
+    if algorithm not in ("", "sha256") or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ProvenanceFileError(f"--digest {digest!r}: not sha256:<64 hex digits>")
+    return value
 
 
 def report(portal: Portal, args: argparse.Namespace) -> dict[str, Any]:

@@ -54,9 +54,9 @@ test_a_key_never_carries_more_than_its_creator_may_do_here if {
 
 	# an admin role without provenance:submit could hand out viewer keys, never engineer keys
 	authz.allow with input as key(member("acme", ["admin"]), "viewer")
-		with data.authz.tenant_roles.admin as ["overview:read", "slsa:read", "apikey:create"]
+		with data.authz.tenant_roles.admin as ["overview:read", "slsa:read", "provenance:read", "apikey:create"]
 	not authz.allow with input as key(member("acme", ["admin"]), "engineer")
-		with data.authz.tenant_roles.admin as ["overview:read", "slsa:read", "apikey:create"]
+		with data.authz.tenant_roles.admin as ["overview:read", "slsa:read", "provenance:read", "apikey:create"]
 }
 
 test_platform_admins_list_and_revoke_keys_but_write_no_trust_policy if {
