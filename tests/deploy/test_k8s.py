@@ -86,12 +86,51 @@ PROMETHEUS_RULE_HOUSE_RULES = {
 }
 
 
-def render(overlay: str) -> list[dict]:
-    kustomize = shutil.which("kustomize") or str(ROOT / ".local/bin/kustomize")
-    out = subprocess.run(
-        [kustomize, "build", str(ROOT / "deploy/k8s/overlays" / overlay)], capture_output=True, text=True, check=True
-    ).stdout
+KUSTOMIZE = shutil.which("kustomize") or str(ROOT / ".local/bin/kustomize")
+SERVICES = ("onboarding", "portal-api", "slsa-watch", "evidence", "board")
+
+
+def render(overlay: str | Path) -> list[dict]:
+    path = overlay if isinstance(overlay, Path) else ROOT / "deploy/k8s/overlays" / overlay
+    out = subprocess.run([KUSTOMIZE, "build", str(path)], capture_output=True, text=True, check=True).stdout
     return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def images_of(node: object) -> set[str]:
+    """Every container image a rendering names (Deployments, Jobs, init containers alike)."""
+    if isinstance(node, dict):
+        here = {node["image"]} if isinstance(node.get("image"), str) else set()
+        return here.union(*(images_of(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(images_of(v) for v in node))
+    return set()
+
+
+def test_prod_runs_every_service_by_digest_from_the_registry_and_dev_by_tag():
+    by_digest = re.compile(r"ghcr\.io/trust-portal/(?P<service>[a-z-]+)@sha256:[0-9a-f]{64}")
+    prod = images_of(render("prod"))
+    assert all(by_digest.fullmatch(image) for image in prod), sorted(prod)
+    assert {by_digest.fullmatch(image)["service"] for image in prod} == set(SERVICES)
+    assert images_of(render("dev")) == {f"trust-portal/{service}:dev" for service in SERVICES}  # built locally
+
+
+def test_release_pin_writes_each_digest_it_is_given_and_refuses_a_malformed_one(tmp_path):
+    shutil.copytree(ROOT / "deploy/k8s", tmp_path / "k8s")
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    given = {service: f"sha256:{n:064x}" for n, service in enumerate(SERVICES, start=1)}
+    for service, digest in given.items():
+        (digests / f"{service}.digest").write_text(digest + "\n")
+    env = {"PATH": f"{Path(KUSTOMIZE).parent}:/usr/bin:/bin", "REGISTRY": "registry.example/tp",
+           "DIGESTS": str(digests), "COMPONENT": str(tmp_path / "k8s/overlays/prod/images")}  # fmt: skip
+    pin = [str(ROOT / "deploy/release/pin.sh")]
+    subprocess.run(["bash", *pin], env=env, capture_output=True, text=True, check=True)
+    assert images_of(render(tmp_path / "k8s/overlays/prod")) == {
+        f"registry.example/tp/{service}@{digest}" for service, digest in given.items()
+    }
+    (digests / "board.digest").write_text("sha256:abc\n")
+    refused = subprocess.run(["bash", *pin], env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode == 1 and "board.digest holds 'sha256:abc'" in refused.stderr
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
