@@ -28,8 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -39,6 +38,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
+from trust_portal.provenance import ProvenanceFileError, countersign
 
 ROOT = Path(__file__).resolve().parents[2]
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
@@ -171,30 +171,17 @@ def statement(
     }
 
 
-def pae(payload: bytes) -> bytes:
-    """DSSE v1's pre-authentication encoding of an in-toto payload."""
-    kind = PAYLOAD_TYPE.encode()
-    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
-
-
 def envelope(body: dict[str, Any], private_key_pem: bytes, key_id: str) -> dict[str, Any]:
-    """The statement as a DSSE envelope signed by the release key (Ed25519 or ECDSA P-256)."""
-    try:
-        key = load_pem_private_key(private_key_pem, password=None)
-    except (ValueError, TypeError) as exc:
-        raise ReleaseError(f"the release key is not an unencrypted PEM private key ({exc})") from None
+    """The statement as a DSSE envelope signed by the release key (Ed25519 or ECDSA P-256).
+
+    Signed as the partner CLI countersigns (trust_portal.provenance): one DSSE signer for the project.
+    """
     payload = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        signature = key.sign(pae(payload))
-    elif isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
-        signature = key.sign(pae(payload), ec.ECDSA(hashes.SHA256()))
-    else:
-        raise ReleaseError("the release key is not Ed25519 or ECDSA P-256")
-    return {
-        "payloadType": PAYLOAD_TYPE,
-        "payload": base64.b64encode(payload).decode(),
-        "signatures": [{"keyid": key_id, "sig": base64.b64encode(signature).decode()}],
-    }
+    unsigned = {"payloadType": PAYLOAD_TYPE, "payload": base64.b64encode(payload).decode(), "signatures": []}
+    try:
+        return countersign(unsigned, private_key_pem, key_id)
+    except ProvenanceFileError as exc:
+        raise ReleaseError(str(exc).replace("signing key", "release key")) from None
 
 
 def release_key(environ: Mapping[str, str]) -> tuple[bytes, str]:
