@@ -208,6 +208,36 @@ def show_slsa_map(port: int, env: dict[str, str]) -> None:
     subprocess.run([str(BIN / "slsa-watch"), "adoption"], env=env, check=False)
 
 
+L3_ROLLOUT = [  # docs/playbooks/slsa-l3-rollout.md: two more repositories move to the hermetic release workflow
+    ("acme-robotics", "github.com/acme-robotics/vision", "vision-0.9.1.whl", "refs/tags/v0.9.1"),
+    ("cobalt-sys", "github.com/cobalt-sys/cli", "cli-0.4.3.tar.gz", "refs/tags/v0.4.3"),
+]
+
+
+def l3_rollout(port: int, env: dict[str, str]) -> None:
+    """Two more repositories release through org.release.hermetic.yml: its steps, run with the partner CLI."""
+    releases = ROOT / ".local/demo/releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    for tenant, repo, artifact, ref in L3_ROLLOUT:
+        ci = {**env, "TRUST_PORTAL_URL": f"http://127.0.0.1:{port}", "TRUST_PORTAL_TENANT": tenant,
+              "TRUST_PORTAL_API_KEY": KEYS[tenant]["authorization"].removeprefix("Bearer ")}  # fmt: skip
+        tag = ref.rsplit("/", 1)[1]
+        job = ["--job-id", f"demo-{repo.rsplit('/', 1)[1]}-{tag}", "--pool", "hermetic-linux", "--repo", repo]
+        cli = [str(BIN / "trust-portal")]
+        print(f"{repo} {tag}: the hermetic release workflow runs (concurrency group hermetic-{tag})")
+        queued = ["--priority", "release", "--group", f"hermetic-{tag}"]
+        subprocess.run([*cli, "runner-event", "queued", *job, *queued], env=ci, check=False)
+        subprocess.run([*cli, "runner-event", "started", *job, "--runner", "hermetic-linux-1"], env=ci, check=False)
+        built = releases / artifact
+        built.write_bytes(artifact.encode())  # the demo's artifact bytes: its name (digest_of names it so)
+        provenance = releases / f"{artifact}.intoto.jsonl"
+        provenance.write_text(demo_signer(tenant).envelope(repo, artifact, ref=ref) + "\n")
+        subprocess.run([*cli, "runner-event", "finished", *job, "--outcome", "succeeded"], env=ci, check=False)
+        subprocess.run([*cli, "submit-provenance", "--artifact", str(built), "--provenance", str(provenance),
+                        "--repo", repo, "--wait", "--timeout", "60"], env=ci, check=False)  # fmt: skip
+    subprocess.run([str(BIN / "slsa-watch"), "adoption"], env=env, check=False)
+
+
 def show_finance(port: int, env: dict[str, str]) -> None:
     """The metered usage, then this month's invoices (the demo bills the open month; production bills closed ones)."""
     base = f"http://127.0.0.1:{port}"
@@ -419,6 +449,8 @@ def main() -> int:
         provenance_demo(portal_port)
         banner("SLSA map and adoption (verified by slsa-watch, shown in the portal)")
         show_slsa_map(portal_port, env)
+        banner("SLSA L3 rollout: two more repositories release through the hermetic workflow (partner CLI)")
+        l3_rollout(portal_port, env)
         banner("Evidence packs: one per tenant, signed, in the Merkle ledger; one verified offline")
         evidence_demo(portal_port, env)
         banner("Metered usage and invoices (UsageRecorded batches, InvoiceIssued once per tenant and period)")

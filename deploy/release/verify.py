@@ -5,7 +5,7 @@ steps as a partner's would run them: the project's own tenant (trust-portal-rele
 release key and the builders it trusts), its admin creates an engineer key for release CI, and the partner
 CLI submits each image by digest (`trust-portal submit-provenance --digest`) and waits for slsa-watch's
 verdict (`trust-portal verdict --wait --json`). Portal and slsa-watch run from this checkout against the
-local stack (`make up`). Prints one line per image (level, hermetic, pinned); exits 1 if any is rejected.
+local stack (`make up`), on a database and topics of their own (`trust_portal_releases`, `releases.*`). Prints one line per image (level, hermetic, pinned); exits 1 if any is rejected.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ ADMIN = "release-admin@trust-portal.dev"
 GENERATOR = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
 RELEASE_WORKFLOW = f"https://{REPO}/.github/workflows/release.yml"
 BIN = Path(sys.executable).parent
+TOPICS = "releases."  # its own topics and database on the shared local stack
 
 
 def policy(key_id: str, public: dict[str, str]) -> dict[str, Any]:
@@ -111,11 +112,13 @@ def main() -> int:
     pem, key_id = release_key(os.environ)
     LOGS.mkdir(parents=True, exist_ok=True)
     mongo_uri = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
-    db = os.environ.get("RELEASE_VERIFY_DB", "trust_portal")
+    db = os.environ.get("RELEASE_VERIFY_DB", "trust_portal_releases")  # apart from the demo's and the tests' data
     with tempfile.TemporaryDirectory() as tmp:
         users = Path(tmp) / "users.json"
         users.write_text(json.dumps([{"id": ADMIN, "name": "Release Admin", "tenant_roles": {TENANT: ["admin"]}}]))
-        env = {**os.environ, "PORTAL_DEV_MODE": "true", "PORTAL_DEV_USERS_FILE": str(users),
+        apart = {f"PORTAL_{name}_DB": db for name in ("MONGO", "ONBOARDING", "SLSA", "EVIDENCE", "BOARD")}
+        apart |= {"SLSA_WATCH_MONGO_DB": db, "PORTAL_TOPIC_PREFIX": TOPICS, "SLSA_WATCH_TOPIC_PREFIX": TOPICS}
+        env = {**os.environ, **apart, "PORTAL_DEV_MODE": "true", "PORTAL_DEV_USERS_FILE": str(users),
                "PORTAL_COOKIE_SECURE": "false", "PORTAL_METRICS_PORT": str(free_port())}  # fmt: skip
         portal_port = free_port()
         portal = ServiceProcess(env, LOGS / "portal-api.log", port=portal_port, command="portal-api",
