@@ -1,11 +1,13 @@
 """`make release-verify`: our own images' provenance, judged by our own verifier through our own API.
 
-For each image `make images` built (.local/images/<service>.digest and .intoto.jsonl), the release job's
-steps as a partner's would run them: the project's own tenant (trust-portal-releases) registers its trust policy (the
-release key and the builders it trusts), its admin creates an engineer key for release CI, and the partner
-CLI submits each image by digest (`trust-portal submit-provenance --digest`) and waits for slsa-watch's
-verdict (`trust-portal verdict --wait --json`). Portal and slsa-watch run from this checkout against the
-local stack (`make up`), on a database and topics of their own (`trust_portal_releases`, `releases.*`). Prints one line per image (level, hermetic, pinned); exits 1 if any is rejected.
+For each image `make images` built (.local/images/<service>.digest and .intoto.jsonl), the release
+job's steps as a partner's would run them: the project's own tenant (trust-portal-releases) registers its
+trust policy (the release key and the builders it trusts), its admin creates an engineer key for release
+CI, and the partner CLI submits each image by digest (`trust-portal submit-provenance --digest`) and waits
+for slsa-watch's verdict (`trust-portal verdict --wait --json`). Portal and slsa-watch run from this
+checkout against the local stack (`make up`), on a database and topics of their own
+(`trust_portal_releases`, `releases.*`). Prints one line per image (level, hermetic, pinned); exits 1 if
+any is rejected.
 """
 
 from __future__ import annotations
