@@ -101,11 +101,11 @@ k8s-validate: install kustomize promtool sloth ## Render deploy/k8s overlays and
 test-unit: install opa ## Unit tests (no servers; the policy conformance test runs OPA)
 	@$(UV) run --frozen pytest -q tests/unit
 
-browser: ## Debian's Chromium and axe-core for the browser tests (Playwright drives Chromium; it downloads nothing)
-	@command -v chromium >/dev/null 2>&1 || { \
+browser: ## Debian's Chromium (or the one CHROMIUM names) and axe-core for the browser tests (Playwright downloads nothing)
+	@[ -n "$$CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || { \
 	  echo "browser: installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@chromium --version 2>/dev/null
+	@$${CHROMIUM:-chromium} --version 2>/dev/null
 	@cd tests/browser && npm ci --no-audit --no-fund --silent  # axe-core, injected by the accessibility checks
 
 test-integration: up ## Integration and e2e tests against the real Kafka and FerretDB

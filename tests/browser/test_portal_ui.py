@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/screenshots/ (kept by CI as artifacts).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import uuid
@@ -23,7 +24,7 @@ from tests.integration.conftest import KAFKA, MONGO
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts/screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"  # CHROMIUM: another build
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
