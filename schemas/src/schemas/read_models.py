@@ -141,6 +141,11 @@ class SlsaRepoStatus(Contract):
         return f"{tenant}/{repo}"
 
     @property
+    def verified_level(self) -> int:
+        """The Build level the repository last verified at; 0 when it never verified."""
+        return self.build_level if self.last_verified_at is not None else 0
+
+    @property
     def at_l3(self) -> bool:
         """Counts towards L3 adoption: the newest provenance verified, at Build L3."""
         return self.last_outcome == "verified" and self.build_level == 3

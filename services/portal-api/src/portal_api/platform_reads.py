@@ -104,13 +104,13 @@ async def cohorts(tenants: Views[TenantView], cohort: str | None, access: Access
 async def adoption(repos_of: Views[SlsaRepoStatus], target_l3: int, access: Access) -> dict[str, Any]:
     """Repositories by newest verified Build level across tenants, L3 against the target, newest rejections."""
     repos = await repos_of.find({})
-    level = Counter(r.build_level if r.last_verified_at is not None else 0 for r in repos)
+    level = Counter(r.verified_level for r in repos)
     at_l3 = sum(1 for r in repos if r.at_l3)
     tenants: dict[str, Counter[str]] = defaultdict(Counter)
     for r in repos:
         row = tenants[r.tenant]
         row["repos"] += 1
-        row[f"l{r.build_level if r.last_verified_at is not None else 0}"] += 1
+        row[f"l{r.verified_level}"] += 1
         row["at_l3"] += r.at_l3
         row["rejected"] += r.last_outcome == "rejected"
     rejected = sorted((r for r in repos if r.last_outcome == "rejected"), key=lambda r: r.updated_at, reverse=True)
