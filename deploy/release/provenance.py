@@ -19,7 +19,6 @@ import argparse
 import base64
 import json
 import os
-import re
 import subprocess
 import sys
 import tomllib
@@ -38,7 +37,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
-from trust_portal.provenance import ProvenanceFileError, countersign
+from trust_portal.provenance import ProvenanceFileError, countersign, digest_hex
 
 ROOT = Path(__file__).resolve().parents[2]
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
@@ -115,11 +114,11 @@ def locked(installed: list[dict[str, Any]], lock_text: str) -> list[dict[str, An
 
 
 def sha256_hex(digest: str, what: str) -> str:
-    """The hex of `sha256:HEX`; a clear error otherwise."""
-    algorithm, _, value = digest.partition(":")
-    if algorithm != "sha256" or not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise ReleaseError(f"{what} {digest!r} is not sha256:<64 hex digits>")
-    return value
+    """The hex of `sha256:HEX` (the partner CLI's rule); a ReleaseError naming `what` otherwise."""
+    try:
+        return digest_hex(digest, what)
+    except ProvenanceFileError as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def statement(

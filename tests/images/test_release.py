@@ -5,13 +5,14 @@ hermetic, every dependency pinned."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from trust_portal.provenance import envelopes, statement
 
 from tests.images.test_images import IMAGES, SERVICES, VERSION, podman
 
@@ -20,8 +21,8 @@ HEAD = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True, cwd=ROOT
 
 
 def statement_of(service: str) -> dict[str, Any]:
-    (line,) = (IMAGES / f"{service}.intoto.jsonl").read_text().splitlines()
-    return dict(json.loads(base64.b64decode(json.loads(line)["payload"])))
+    (envelope,) = envelopes(IMAGES / f"{service}.intoto.jsonl")
+    return statement(envelope)
 
 
 def test_each_statement_names_the_image_digest_podman_gives_and_a_base_image_by_digest():

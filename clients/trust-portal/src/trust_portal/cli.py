@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from trust_portal.client import Portal, PortalError, idempotency_key
-from trust_portal.provenance import ProvenanceFileError, countersign, naming, sha256_file
+from trust_portal.provenance import ProvenanceFileError, countersign, digest_hex, naming, sha256_file
 
 VERIFIED, REJECTED, ERROR, PENDING = 0, 1, 2, 3
 
@@ -102,15 +102,6 @@ def submit(portal: Portal, args: argparse.Namespace, environ: dict[str, str]) ->
     answer = portal.request("POST", "/provenance", body=body, key=key)
     print(f"submitted {body['artifact_name']} ({sha256[:12]}) for {answer.get('repo', args.repo)}", file=sys.stderr)
     return str(answer["submission_id"])
-
-
-def digest_hex(digest: str) -> str:
-    """The hex of a `sha256:HEX` digest (a bare 64-digit hex too), lower case; a clear error otherwise."""
-    algorithm, _, value = digest.strip().rpartition(":")
-    value = value.lower()
-    if algorithm not in ("", "sha256") or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise ProvenanceFileError(f"--digest {digest!r}: not sha256:<64 hex digits>")
-    return value
 
 
 def report(portal: Portal, args: argparse.Namespace) -> dict[str, Any]:

@@ -75,6 +75,15 @@ def naming(path: Path, artifact_sha256: str) -> dict[str, Any]:
     raise ProvenanceFileError(f"{path}: no envelope names an artifact with sha256 {artifact_sha256}")
 
 
+def digest_hex(digest: str, what: str = "--digest") -> str:
+    """The hex of a `sha256:HEX` digest (a bare 64-digit hex too), lower case; a clear error otherwise."""
+    algorithm, _, value = digest.strip().rpartition(":")
+    value = value.lower()
+    if algorithm not in ("", "sha256") or len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ProvenanceFileError(f"{what} {digest!r}: not sha256:<64 hex digits>")
+    return value
+
+
 def pae(payload_type: str, payload: bytes) -> bytes:
     """DSSE v1's pre-authentication encoding: what every signature of the envelope signs."""
     kind = payload_type.encode()
