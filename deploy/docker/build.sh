@@ -35,6 +35,7 @@ if ! podman image exists "$BASE_TAG"; then
   podman build -q --timestamp "$EPOCH" -t "$BASE_TAG" "$work" >/dev/null
   rm -rf "$work"
 fi
+BASE_DIGEST="$(podman image inspect --format '{{.Digest}}' "$BASE_TAG")"
 for service in "${SERVICES[@]}"; do
   stage "$service"
   # One set of arguments for both passes, so the SBOM pass reuses the image's build stage layer for layer.
@@ -55,6 +56,6 @@ for service in "${SERVICES[@]}"; do
   REVISION="$REVISION" SOURCE_DATE_EPOCH="$EPOCH" "${UV:-uv}" run --frozen python deploy/release/provenance.py \
     --service "$service" --image "trust-portal/$service" --digest "$digest" \
     --installed "$OUT/$service.installed.json" --base-image "localhost/$BASE_TAG" \
-    --base-digest "$(podman image inspect --format '{{.Digest}}' "$BASE_TAG")" --out "$OUT/$service.intoto.jsonl"
+    --base-digest "$BASE_DIGEST" --out "$OUT/$service.intoto.jsonl"
   stage "$service: $digest ($(podman image inspect --format '{{.Size}}' "trust-portal/$service:$VERSION") bytes)"
 done
