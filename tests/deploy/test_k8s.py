@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings
 from slsa_watch.settings import SlsaWatchSettings
 
 from tests.deploy.crds import crd_schemas
+from tests.deploy.trees import strings_under
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = sorted(p.name for p in (ROOT / "deploy/k8s/overlays").iterdir())
@@ -96,14 +97,9 @@ def render(overlay: str | Path) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(out) if doc]
 
 
-def images_of(node: object) -> set[str]:
+def images_of(docs: list[dict]) -> set[str]:
     """Every container image a rendering names (Deployments, Jobs, init containers alike)."""
-    if isinstance(node, dict):
-        here = {node["image"]} if isinstance(node.get("image"), str) else set()
-        return here.union(*(images_of(v) for v in node.values()))
-    if isinstance(node, list):
-        return set().union(*(images_of(v) for v in node))
-    return set()
+    return set(strings_under(docs, "image"))
 
 
 def test_prod_runs_every_service_by_digest_from_the_registry_and_dev_by_tag():

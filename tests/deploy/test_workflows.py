@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.deploy.trees import strings_under
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted([*(ROOT / ".github/workflows").glob("*.yml"), *(ROOT / "deploy/ci").glob("*.yml")])
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
@@ -19,15 +21,6 @@ PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 def load(path: Path) -> dict[str, Any]:
     # PyYAML reads the key `on` as True (YAML 1.1): given back under "on", as GitHub reads it.
     return {("on" if key is True else key): value for key, value in yaml.safe_load(path.read_text()).items()}
-
-
-def uses(node: object) -> list[str]:
-    if isinstance(node, dict):
-        here = [node["uses"]] if isinstance(node.get("uses"), str) else []
-        return here + [u for v in node.values() for u in uses(v)]
-    if isinstance(node, list):
-        return [u for v in node for u in uses(v)]
-    return []
 
 
 def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -40,7 +33,7 @@ def test_there_are_the_ci_the_release_and_the_hermetic_workflows():
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_every_action_and_reusable_workflow_is_pinned_by_commit_with_its_version_beside_it(path: Path):
-    named = uses(load(path))
+    named = list(strings_under(load(path), "uses"))
     assert named, "a workflow with no actions"
     assert [u for u in named if not PINNED.fullmatch(u)] == []
     text = path.read_text()
